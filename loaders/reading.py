@@ -1,0 +1,252 @@
+"""Read a file into text: format and encoding detected, both overridable.
+
+Readers are registered by name (``txt``, ``html``, ``docx``); each turns bytes
+into one plain text whose character offsets the rest of the pipeline keeps as
+provenance. Tables come out as ``|`` rows so the table parser sees one
+encoding whatever the source format.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ReadError, UnknownNameError
+
+__all__ = ["RawDocument", "read_document", "decode_bytes", "guess_format", "READERS", "to_simplified"]
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Decoded text of one file and what was detected about it."""
+
+    path: str
+    text: str  # simplified-script text (what parsers read; spans point here)
+    raw_text: str  # text as written (traditional kept), same length as ``text``
+    encoding: str
+    format: str
+    checksum: str
+    traditional: bool
+
+
+UNICODE_HINT = "Pass --encoding (e.g. --encoding gb18030) if you know the file's encoding"
+
+# Encodings tried, in order, after BOMs and strict UTF-8; the detector's pick
+# comes first among them.
+_FALLBACK_ENCODINGS = ("gb18030", "big5", "utf-16")
+
+
+def decode_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding)``.
+
+    >>> decode_bytes("政务公开".encode("gb18030"))[0]
+    '政务公开'
+    >>> decode_bytes(b"\\xef\\xbb\\xbf" + "要点".encode())[1]
+    'utf-8-sig'
+    """
+    if not data:
+        raise ReadError(path, "empty file")
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ReadError(path, f"cannot decode as {encoding}: {exc}", hint=UNICODE_HINT) from None
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise ReadError(path, f"starts with a {enc} byte-order mark but does not decode: {exc.reason} at byte {exc.start}",
+                                hint=UNICODE_HINT) from None
+    sample = data[:4096]
+    if sample.count(b"\x00") > len(sample) // 8:
+        # NUL-rich text without BOM is UTF-16; a binary file fails the checks below.
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return text, enc
+        raise ReadError(path, "binary file, not a text document", tried=("utf-16-le", "utf-16-be"))
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason in ("unexpected end of data",):
+            line = data[: exc.start].count(b"\n") + 1
+            raise ReadError(path, f"file ends inside a UTF-8 character at byte {exc.start} (line {line}): truncated?") from None
+        utf8_error = exc
+    tried = ["utf-8"]
+    candidates: list[str] = []
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:65536]).best()
+        if best is not None and best.encoding:
+            candidates.append(best.encoding)
+    except Exception:  # the detector is a hint, never a reason to fail
+        pass
+    for enc in (*candidates, *_FALLBACK_ENCODINGS):
+        if enc in tried:
+            continue
+        tried.append(enc)
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _looks_like_text(text) and _cjk_ratio(text) > 0.2:
+            return text, enc
+    line = data[: utf8_error.start].count(b"\n") + 1
+    if not _looks_like_text(data.decode("latin-1")):
+        raise ReadError(path, "binary file, not a text document", tried=tuple(tried))
+    raise ReadError(path, f"cannot decode (first bad byte {utf8_error.start}, line {line})", tried=tuple(tried),
+                    hint=UNICODE_HINT)
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return False
+    sample = text[:8192]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0xE000 <= ord(ch) <= 0xF8FF or ch == "\ufffd")
+    return bad <= len(sample) * 0.01
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _cjk_ratio(text: str) -> float:
+    sample = text[:8192]
+    letters = sum(1 for ch in sample if not ch.isspace())
+    return len(_CJK.findall(sample)) / max(1, letters)
+
+
+def guess_format(path: str, data: bytes) -> str:
+    """Name of the reader for a file, from its magic bytes, then its suffix.
+
+    >>> guess_format("plan.txt", "<!DOCTYPE html><html>".encode())
+    'html'
+    >>> guess_format("plan.docx", b"PK\\x03\\x04...")
+    'docx'
+    """
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \r\n\t").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<div" in head[:512]:
+        return "html"
+    suffix = Path(path).suffix.lower()
+    return {".htm": "html", ".html": "html", ".docx": "docx"}.get(suffix, "txt")
+
+
+def _read_txt(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
+    return decode_bytes(data, path, encoding)
+
+
+_NOISE_TAGS = ("script", "style", "nav", "header", "footer", "noscript", "iframe", "form", "button", "select")
+
+
+def _read_html(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
+    from bs4 import BeautifulSoup
+
+    declared = None
+    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", data[:4096])
+    if m and not encoding:
+        declared = m.group(1).decode("ascii").lower()
+    try:
+        text, enc = decode_bytes(data, path, encoding or declared)
+    except ReadError:
+        text, enc = decode_bytes(data, path, encoding)
+    soup = BeautifulSoup(text, "lxml")
+    for tag in soup(_NOISE_TAGS):
+        tag.decompose()
+    for table in soup.find_all("table"):
+        rows = []
+        for tr in table.find_all("tr"):
+            cells = [re.sub(r"\s+", " ", c.get_text(" ", strip=True)).replace("|", "｜") for c in tr.find_all(["td", "th"])]
+            if any(cells):
+                rows.append(" | ".join(cells) + " |")
+        table.replace_with("\n" + "\n".join(rows) + "\n")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    body = soup.body or soup
+    out = body.get_text("\n")
+    out = re.sub(r"[ \t\u3000\xa0]*\n[ \t\u3000\xa0\n]*", "\n", out)
+    return out.strip() + "\n", enc
+
+
+def _read_docx(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
+    try:
+        import docx  # python-docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ReadError(path, f"not a readable .docx (truncated or damaged zip): {exc}") from None
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = [c.text.replace("\n", "").replace("|", "｜").strip() for c in row.cells]
+                lines.append(" | ".join(cells) + " |")
+    return "\n".join(lines) + "\n", "docx"
+
+
+READERS: dict[str, Callable[[bytes, str, str | None], tuple[str, str]]] = {
+    "txt": _read_txt,
+    "html": _read_html,
+    "docx": _read_docx,
+}
+
+
+def to_simplified(text: str) -> tuple[str, bool]:
+    """Simplified-script twin of ``text``, same length, and whether it changed.
+
+    >>> to_simplified("市發展改革委牽頭")
+    ('市发展改革委牵头', True)
+    """
+    from opencc_purepy import OpenCC
+
+    converted = OpenCC("t2s").convert(text)
+    if converted == text:
+        return text, False
+    if len(converted) != len(text):
+        # Phrase conversions may change length; spans need a 1:1 mapping.
+        cc = OpenCC("t2s")
+        converted = "".join(cc.convert(ch) if len(cc.convert(ch)) == 1 else ch for ch in text)
+    return converted, True
+
+
+_TRAD_PROBE = re.compile("[們這個來說為時會國們發與對開關門問區縣辦務處據資機會單專業導產樂東義習書買亂傳體內農動勞勢區參號員報場執陽際實審寫將對應據頭變這還進運長開間陳隊際雙難電響點黨]")
+
+
+def read_document(path: str | Path, *, encoding: str | None = None, format: str | None = None) -> RawDocument:
+    """Read one file with the reader for its format (guessed unless given)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ReadError(str(path), f"cannot open: {exc.strerror or exc}") from None
+    if not data:
+        raise ReadError(str(path), "empty file")
+    fmt = format or guess_format(str(path), data)
+    if fmt not in READERS:
+        raise UnknownNameError("format", fmt, list(READERS))
+    raw_text, enc = READERS[fmt](data, str(path), encoding)
+    raw_text = raw_text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not raw_text.strip():
+        raise ReadError(str(path), "no text in file")
+    traditional = False
+    text = raw_text
+    if _TRAD_PROBE.search(raw_text[:20000]):
+        text, traditional = to_simplified(raw_text)
+    return RawDocument(
+        path=str(path), text=text, raw_text=raw_text, encoding=enc, format=fmt,
+        checksum=hashlib.sha256(data).hexdigest(), traditional=traditional,
+    )
