@@ -1,0 +1,147 @@
+"""Node and edge tables: the graph as pandas frames, CSV and Parquet.
+
+A built graph folder holds ``tables/nodes_<Label>.{csv,parquet}`` and
+``tables/edges_<TYPE>.{csv,parquet}``; every other command reads the graph
+back from them with :func:`load_graph`. Lists are stored as JSON strings in
+CSV and as list columns in Parquet.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from .schema import EDGES, INT, DOUBLE, NODES, STRINGS
+
+__all__ = ["node_frames", "edge_frames", "write_tables", "read_tables", "load_graph", "graph_from_frames",
+           "default_value"]
+
+
+def default_value(type_: str):
+    return {INT: 0, DOUBLE: 0.0, STRINGS: []}.get(type_, "")
+
+
+def node_frames(g: nx.MultiDiGraph) -> dict[str, pd.DataFrame]:
+    """One frame per node label, columns in schema order, rows sorted by id."""
+    rows: dict[str, list[dict]] = {n.label: [] for n in NODES}
+    for node_id, data in g.nodes(data=True):
+        label = data.get("label")
+        if label in rows:
+            rows[label].append({**data, "id": node_id})
+    frames = {}
+    for spec in NODES:
+        cols = list(spec.properties)
+        recs = [{c: r.get(c, default_value(t)) for c, t in spec.properties.items()} for r in rows[spec.label]]
+        df = pd.DataFrame(recs, columns=cols)
+        frames[spec.label] = df.sort_values("id", kind="stable").reset_index(drop=True) if len(df) else df
+    return frames
+
+
+def edge_frames(g: nx.MultiDiGraph) -> dict[str, pd.DataFrame]:
+    """One frame per edge type with ``source`` and ``target`` ids first."""
+    rows: dict[str, list[dict]] = {e.type: [] for e in EDGES}
+    for u, v, data in g.edges(data=True):
+        t = data.get("type")
+        if t in rows:
+            rows[t].append({**data, "source": u, "target": v})
+    frames = {}
+    for spec in EDGES:
+        cols = ["source", "target", *spec.properties]
+        recs = [{"source": r["source"], "target": r["target"],
+                 **{c: r.get(c, default_value(t)) for c, t in spec.properties.items()}} for r in rows[spec.type]]
+        df = pd.DataFrame(recs, columns=cols)
+        frames[spec.type] = df.sort_values(["source", "target"], kind="stable").reset_index(drop=True) if len(df) else df
+    return frames
+
+
+def _csv_ready(df: pd.DataFrame, props: dict[str, str]) -> pd.DataFrame:
+    out = df.copy()
+    for c, t in props.items():
+        if t == STRINGS and c in out:
+            out[c] = out[c].map(lambda v: json.dumps(list(v), ensure_ascii=False))
+    return out
+
+
+def write_tables(g: nx.MultiDiGraph, folder: str | Path) -> list[Path]:
+    """Write every node and edge table as CSV and Parquet; return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    nf, ef = node_frames(g), edge_frames(g)
+    for spec in NODES:
+        df = nf[spec.label]
+        p_csv, p_pq = folder / f"nodes_{spec.label}.csv", folder / f"nodes_{spec.label}.parquet"
+        _csv_ready(df, spec.properties).to_csv(p_csv, index=False, lineterminator="\n")
+        df.to_parquet(p_pq, index=False)
+        written += [p_csv, p_pq]
+    for spec in EDGES:
+        df = ef[spec.type]
+        p_csv, p_pq = folder / f"edges_{spec.type}.csv", folder / f"edges_{spec.type}.parquet"
+        _csv_ready(df, spec.properties).to_csv(p_csv, index=False, lineterminator="\n")
+        df.to_parquet(p_pq, index=False)
+        written += [p_csv, p_pq]
+    return written
+
+
+def read_tables(folder: str | Path, fmt: str = "parquet") -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Read node and edge frames back (``fmt`` is ``parquet`` or ``csv``)."""
+    folder = Path(folder)
+    nodes, edges = {}, {}
+    for spec in NODES:
+        nodes[spec.label] = _read(folder / f"nodes_{spec.label}.{fmt}", spec.properties, fmt)
+    for spec in EDGES:
+        edges[spec.type] = _read(folder / f"edges_{spec.type}.{fmt}", spec.properties, fmt)
+    return nodes, edges
+
+
+def _read(path: Path, props: dict[str, str], fmt: str) -> pd.DataFrame:
+    if fmt == "parquet":
+        df = pd.read_parquet(path)
+        for c, t in props.items():
+            if t == STRINGS and c in df:
+                df[c] = df[c].map(lambda v: [str(x) for x in v] if v is not None else [])
+        return df
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for c, t in props.items():
+        if c not in df:
+            continue
+        if t == STRINGS:
+            df[c] = df[c].map(lambda s: json.loads(s) if s else [])
+        elif t == INT:
+            df[c] = df[c].map(lambda s: int(s) if s not in ("", None) else 0)
+        elif t == DOUBLE:
+            df[c] = df[c].map(lambda s: float(s) if s not in ("", None) else 0.0)
+    return df
+
+
+def graph_from_frames(nodes: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame]) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    for label, df in nodes.items():
+        for rec in df.to_dict("records"):
+            node_id = rec.pop("id")
+            g.add_node(node_id, label=label, **{k: _plain(v) for k, v in rec.items()})
+    for type_, df in edges.items():
+        for rec in df.to_dict("records"):
+            u, v = rec.pop("source"), rec.pop("target")
+            g.add_edge(u, v, key=type_, type=type_, **{k: _plain(x) for k, x in rec.items()})
+    return g
+
+
+def _plain(v):
+    # numpy scalars and arrays back to Python values, so graphs compare equal.
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    return v
+
+
+def load_graph(folder: str | Path) -> nx.MultiDiGraph:
+    """The graph of a build folder (``OUT`` or ``OUT/tables``)."""
+    folder = Path(folder)
+    tables = folder / "tables" if (folder / "tables").is_dir() else folder
+    if not (tables / "nodes_Task.parquet").exists():
+        from ..errors import ReadError
+
+        raise ReadError(str(folder), "not a built graph folder (no tables/nodes_Task.parquet); run `mandategraph build` first")
+    return graph_from_frames(*read_tables(tables))
