@@ -1,0 +1,304 @@
+"""From a document's text to tasks: the extraction pipeline of one file.
+
+read (reading) → walk lines (structure) → tasks from prose items and table
+rows (this module, with roles, units, deadlines, instruments) → an
+:class:`~mandategraph.loaders.model.Extraction`.
+"""
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from ..errors import MandateGraphError, ParseError
+from .deadlines import find_milestones, parse_deadline
+from .instruments import find_instruments
+from .lines import compact, heading
+from .metadata import read_metadata
+from .model import DocumentMeta, Extraction, Membership, Task, Unplaced
+from .reading import RawDocument, read_document
+from .roles import LEAD, is_responsibility_slot, parse_slot
+from .structure import Item, Parsed, walk
+from .tables import Table, column_roles, fill_merged, row_group_key
+from .units import iter_units
+
+__all__ = ["extract_text", "extract_file", "iter_extract", "extract_files"]
+
+# A parenthetical, with one level of nested brackets (市委宣传部(市新闻办)).
+_PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300}?)[)）]")
+_SENTENCE_END = "。；;！!？?"
+_LEADING_PUNCT = "。，,；;、：: \n\t\u3000"
+
+
+class _Region:
+    """An item's own lines joined by newlines, mapping positions back to the document."""
+
+    def __init__(self, segments: list[tuple[int, str]]):
+        self.text = "\n".join(s for _, s in segments)
+        self.starts: list[int] = []
+        self.offsets: list[int] = []
+        pos = 0
+        for off, s in segments:
+            self.starts.append(pos)
+            self.offsets.append(off)
+            pos += len(s) + 1
+
+    def doc(self, pos: int) -> int:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        k = max(k, 0)
+        return self.offsets[k] + (pos - self.starts[k])
+
+
+def _slots(text: str) -> list[tuple[int, int, str]]:
+    """Responsibility parentheticals in an item's text: (start, end, content)."""
+    out = []
+    for m in _PAREN.finditer(text):
+        content = m.group(1)
+        if not is_responsibility_slot(content):
+            continue
+        before = text[: m.start()].rstrip(" \n\t\u3000")
+        after = text[m.end():].lstrip(" \t\u3000")
+        at_sentence_edge = (not before or before[-1] in _SENTENCE_END or not after
+                            or after[0] in _SENTENCE_END + "\n")
+        if at_sentence_edge:
+            out.append((m.start(), m.end(), content))
+    return out
+
+
+def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
+    region = _Region(item.segments)
+    text = region.text
+    slots = _slots(text)
+    groups: list[tuple[int, int, tuple[int, int, str] | None]] = []  # (start, end, slot)
+    prev = 0
+    for start, end, content in slots:
+        tail = end
+        rest = text[end:]
+        stripped = rest.lstrip(" \t\u3000")
+        if stripped[:1] in ("。", "；", ";"):
+            tail = end + (len(rest) - len(stripped)) + 1
+        groups.append((prev, tail, (start, end, content)))
+        prev = tail
+    trailing = text[prev:]
+    if compact(trailing).strip(_LEADING_PUNCT):
+        if groups:
+            s0, _, slot = groups[-1]
+            groups[-1] = (s0, len(text), slot)
+        else:
+            groups.append((0, len(text), None))
+    tasks = []
+    for part, (g_start, g_end, slot) in enumerate(groups):
+        if slot is not None:
+            body = text[g_start: slot[0]] + text[slot[1]: g_end]
+            lead, assist = parse_slot(slot[2], LEAD, aliases)
+            evidence = compact(text[slot[0]: slot[1]])
+        else:
+            body = text[g_start:g_end]
+            lead, assist, evidence = [], [], ""
+        clean = compact(body).lstrip(_LEADING_PUNCT)
+        if not clean:
+            continue
+        tasks.append(Task(
+            document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="prose",
+            path=list(item.path), marker=item.marker, text=clean, lead=lead, assist=assist, deadline=None,
+            span=(region.doc(g_start + (len(text[g_start:g_end]) - len(text[g_start:g_end].lstrip(_LEADING_PUNCT)))),
+                  region.doc(max(g_start, g_end - 1)) + 1),
+            evidence=evidence, instruments=find_instruments(clean), milestones=find_milestones(clean), part=part,
+        ))
+    return tasks
+
+
+def _table_tasks(table: Table, meta: DocumentMeta, aliases, section_path: list[str]) -> tuple[list[Task], list[Unplaced]]:
+    roles = column_roles(table.header)
+    unplaced: list[Unplaced] = []
+    if "text" not in roles:
+        return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
+    rows = [list(r.cells) for r in table.rows]
+    if table.encoding == "linecells":
+        rows = [_assign_linecells(r, roles) for r in rows]
+    ncol = len(roles)
+    rows = [r + [""] * (ncol - len(r)) for r in rows]
+    groups: list[int] | None = None
+    if "group" in roles and table.encoding != "linecells":
+        gcol = roles.index("group")
+        groups, g = [], -1
+        for r in rows:
+            if r[gcol].strip():
+                g += 1
+            groups.append(g)
+        for ridx, r in enumerate(rows):
+            if not r[gcol].strip() and groups[ridx] >= 0:
+                r[gcol] = next(rows[k][gcol] for k in range(ridx, -1, -1) if rows[k][gcol].strip())
+    for c, role in enumerate(roles):
+        if role in ("lead", "assist", "deadline"):
+            col = fill_merged([r[c] for r in rows], groups)
+            for r, v in zip(rows, col):
+                r[c] = v
+    tasks = []
+    section = list(section_path)
+    for row, cells in zip(table.rows, rows):
+        text_cells = [cells[c] for c, role in enumerate(roles) if role == "text"]
+        raw_text = "\n".join(t for t in text_cells if t.strip())
+        number = next((compact(cells[c]) for c, role in enumerate(roles) if role == "number"), "")
+        path: list[str]
+        marker = ""
+        if "group" in roles:
+            gcell = cells[roles.index("group")]
+            if table.encoding == "linecells":
+                for hl in gcell.split("\n"):
+                    h = heading(hl)
+                    if h:
+                        section = [p for p in section if _rank_of(p) < h[0]] + [h[1]]
+                path = [*section]
+            else:
+                path = [row_group_key(gcell)] if gcell.strip() else []
+        else:
+            path = [*section]
+        h = heading(raw_text.lstrip())
+        if h and h[0] >= 3 and "group" in roles and table.encoding != "linecells":
+            marker = h[1]
+            raw_text = h[2]
+        text = compact(raw_text)
+        if number:
+            path.append(number)
+            marker = marker or number
+        elif marker:
+            path.append(marker)
+        else:
+            marker = path[-1] if path else ""
+        if not text:
+            if any(compact(c) for c in cells):
+                unplaced.append(Unplaced((row.start, row.end), row.line, compact(" ".join(cells))[:80], "table row without task text"))
+            continue
+        lead, assist, evidence = [], [], []
+        for c, role in enumerate(roles):
+            if role in ("lead", "assist") and cells[c].strip():
+                l, a = parse_slot(cells[c], role, aliases)
+                lead += [u for u in l if u.raw not in {x.raw for x in lead}]
+                assist += [u for u in a if u.raw not in {x.raw for x in assist}]
+                evidence.append(compact(cells[c]))
+        deadline = None
+        if "deadline" in roles:
+            deadline = parse_deadline(cells[roles.index("deadline")], meta.year)
+        tasks.append(Task(
+            document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="table",
+            path=path, marker=marker, text=text, lead=lead, assist=assist, deadline=deadline,
+            span=(row.start, row.end), evidence="；".join(evidence), instruments=find_instruments(text),
+            milestones=find_milestones(text), table=table.title,
+        ))
+    return tasks, unplaced
+
+
+def _rank_of(marker: str) -> int:
+    h = heading(marker if marker.endswith((".", "）")) else marker + "、")
+    return h[0] if h else 9
+
+
+def _assign_linecells(cells: list[str], roles: list[str]) -> list[str]:
+    """Cells of a one-cell-per-line row put into columns (headings go to the group column)."""
+    out = [""] * len(roles)
+    rest = list(cells)
+    if roles and roles[0] == "number" and rest:
+        out[0] = rest.pop(0)
+    if "group" in roles:
+        heads = []
+        while rest and heading(rest[0]) and heading(rest[0])[0] <= 2:
+            heads.append(rest.pop(0))
+        out[roles.index("group")] = "\n".join(heads)
+    tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
+    text_col = roles.index("text")
+    for c in reversed(tail_cols):
+        if len(rest) > 1:
+            out[c] = rest.pop()
+    out[text_col] = "\n".join(rest)
+    return out
+
+
+def extract_text(text: str, source: str, *, jurisdiction: str | None = None, year: int | None = None,
+                 aliases: Mapping[str, str] | None = None, raw: RawDocument | None = None,
+                 require_tasks: bool = True) -> Extraction:
+    """Extract the tasks of one document's text (a pure function of its inputs).
+
+    >>> ex = extract_text("2022年台州市政务公开工作要点\\n一、公开\\n（一）推进民生项目预算信息公开。(市财政局牵头)\\n", "t.txt")
+    >>> [(t.marker, t.text, [u.unit for u in t.lead]) for t in ex.tasks]
+    [('（一）', '推进民生项目预算信息公开。', ['市财政局'])]
+    """
+    parsed: Parsed = walk(text)
+    meta = read_metadata(source, text, [t for _, t in parsed.titles], [l for _, l in parsed.preamble],
+                         parsed.signatures, jurisdiction, year, parsed.furniture, parsed.dates)
+    if raw is not None:
+        meta.encoding, meta.format, meta.checksum, meta.traditional = raw.encoding, raw.format, raw.checksum, raw.traditional
+    events: list[tuple[int, list[Task]]] = []
+    for item in parsed.items:
+        if item.children and not _slots(_Region(item.segments).text):
+            continue  # a heading of its sub-items
+        if not item.segments:
+            continue
+        events.append((item.start, _prose_tasks(item, meta, aliases)))
+    unplaced = [Unplaced((o, o + len(t)), ln, t[:80], why) for o, ln, t, why in parsed.unplaced]
+    for table in parsed.tables:
+        section = [it.marker for it in parsed.items if it.start < table.start and it.rank == 1][-1:]
+        tasks, lost = _table_tasks(table, meta, aliases, [] if table.encoding != "linecells" else [])
+        events.append((table.start, tasks))
+        unplaced += lost
+    events.sort(key=lambda e: e[0])
+    tasks = [t for _, ts in events for t in ts]
+    memberships = []
+    for ml in parsed.member_lists:
+        group = compact(ml.group)
+        for ref in iter_units(ml.text, "", aliases):
+            memberships.append(Membership(group=group, member=ref, span=(ml.start, ml.start + len(ml.text))))
+    if require_tasks and not tasks:
+        raise ParseError(source, "no tasks found: no numbered items (一、 / (一) / 1.) and no task table "
+                                 "(序号 / 重点任务 / 责任单位 columns)")
+    return Extraction(meta=meta, tasks=tasks, memberships=memberships, unplaced=unplaced, text=text)
+
+
+def extract_file(path: str | Path, *, jurisdiction: str | None = None, year: int | None = None,
+                 encoding: str | None = None, format: str | None = None,
+                 aliases: Mapping[str, str] | None = None) -> Extraction:
+    """Read and extract one file."""
+    raw = read_document(path, encoding=encoding, format=format)
+    try:
+        return extract_text(raw.text, Path(path).name, jurisdiction=jurisdiction, year=year, aliases=aliases, raw=raw)
+    except ParseError as exc:
+        raise ParseError(str(path), exc.reason) from None
+
+
+def iter_extract(paths: Iterable[str | Path], **kw) -> Iterator[tuple[str, Extraction | MandateGraphError]]:
+    """Extract files one by one, yielding ``(path, extraction or error)``.
+
+    A bad file yields its error and the others go on (the caller decides how
+    to report it), so one broken document never loses the rest of a run.
+    """
+    for p in paths:
+        try:
+            yield str(p), extract_file(p, **kw)
+        except MandateGraphError as exc:
+            yield str(p), exc
+
+
+def extract_files(paths: Iterable[str | Path], **kw) -> list[Extraction]:
+    """Eager wrapper of :func:`iter_extract` that raises the first error."""
+    out = []
+    for _, res in iter_extract(paths, **kw):
+        if isinstance(res, MandateGraphError):
+            raise res
+        out.append(res)
+    return out
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[str]:
+    """Files named, and the documents inside folders named (sorted)."""
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, _, files in os.walk(p):
+                for f in sorted(files):
+                    if f.lower().endswith((".txt", ".htm", ".html", ".docx")):
+                        out.append(os.path.join(root, f))
+        else:
+            out.append(str(p))
+    return sorted(out) if all(os.path.isdir(p) for p in paths) else out

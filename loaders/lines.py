@@ -1,0 +1,123 @@
+"""Line classification: headings, annex markers, titles, noise, signatures.
+
+Every pattern is compiled once; the structure parser asks one question per
+line, so a document is read in a single pass.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["HEADING_PATTERNS", "heading", "is_noise", "is_title", "is_date_line", "is_signature",
+           "annex_marker", "attachment_list", "normalize_marker", "compact"]
+
+_CN = "一二三四五六七八九十百零〇"
+# rank: 1 一、  2 (一)  3 1.  4 (1)  5 ①
+HEADING_PATTERNS: tuple[tuple[int, re.Pattern], ...] = (
+    (1, re.compile(rf"^([{_CN}]+)\s*[、.．]\s*(.*)$", re.S)),
+    (2, re.compile(rf"^[(（]\s*([{_CN}]+)\s*[)）]\s*[、.．]?\s*(.*)$", re.S)),
+    (3, re.compile(r"^(\d{1,2})\s*[.．、](?![\d.．])\s*(.*)$", re.S)),
+    (4, re.compile(r"^[(（]\s*(\d{1,2})\s*[)）]\s*[、.．]?\s*(.*)$", re.S)),
+    (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.*)$", re.S)),
+)
+
+_NOISE = re.compile(
+    r"^(?:无障碍阅读.*|关怀版.*|返回首页|网站首页.*|打印本页.*|打印整页.*|打印内容.*|关闭窗口.*|【?打印】?|【?关闭】?|"
+    r"扫码使用手机浏览本页内容|扫一扫.*|分享到[:：]?.*|分享|字号[:：]?.*|[—–-]+\s*\d+\s*[—–-]+|第\s*\d+\s*页.*|"
+    r"上一篇.*|下一篇.*|当前位置.*|来源[:：].*|信息来源[:：].*|阅读次数.*|浏览次数.*|访问量.*|[|｜\s]+)$"
+)
+_TITLE = re.compile(r"(?:工作要点|要点|任务清单|重点任务清单|任务分解表|分解表|任务分工|工作分工|名单|清单|实施方案|工作方案|一览表)\s*$")
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_SIGNATURE_END = re.compile(r"(?:人民政府办公室|人民政府|办公室|办公厅|领导小组|委员会|政府)$")
+_ANNEX = re.compile(r"^附\s*件\s*(\d*)\s*[:：]?\s*$")
+_ATTACH_LIST = re.compile(r"^附\s*件\s*[:：]\s*\S")
+_SENTENCE_PUNCT = re.compile(r"[。；;！？!?]")
+_WS = re.compile(r"[\s\u3000\xa0]+")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def compact(s: str) -> str:
+    """Remove spaces and line breaks, keeping one space between Latin words.
+
+    >>> compact("2022 年台州市 政务\\n公开 IPv6 改造")
+    '2022年台州市政务公开IPv6改造'
+    >>> compact("H5 and mobile")
+    'H5 and mobile'
+    """
+    def repl(m: re.Match) -> str:
+        a = s[m.start() - 1] if m.start() else ""
+        b = s[m.end()] if m.end() < len(s) else ""
+        return " " if a.isascii() and a.isalnum() and b.isascii() and b.isalnum() else ""
+
+    return _WS.sub(repl, s).strip()
+
+
+def heading(line: str) -> tuple[int, str, str] | None:
+    """``(rank, marker, rest)`` if the line starts a numbered heading or item.
+
+    >>> heading("（五）进一步推进公众参与政策制定。对…")[:2]
+    (2, '（五）')
+    >>> heading("一、聚焦重点领域，深化信息主动公开")[:2]
+    (1, '一')
+    >>> heading("1.2022 年台州市政务公开工作重点任务清单") is None
+    True
+    """
+    s = line.strip(" \t\u3000\xa0")
+    for rank, pat in HEADING_PATTERNS:
+        m = pat.match(s)
+        if m:
+            return rank, normalize_marker(rank, m.group(1)), m.group(2)
+    return None
+
+
+def normalize_marker(rank: int, token: str) -> str:
+    """Markers in one spelling: 一, （一）, 1., （1）."""
+    token = token.strip()
+    if rank == 1:
+        return token
+    if rank == 2:
+        return f"（{token}）"
+    if rank == 3:
+        return f"{int(token)}."
+    if rank == 4:
+        return f"（{int(token)}）"
+    return token
+
+
+def is_noise(line: str) -> bool:
+    """Navigation and page furniture of web pages and PDFs.
+
+    >>> is_noise("扫码使用手机浏览本页内容"), is_noise("— 2 —"), is_noise("打印本页 关闭窗口 |")
+    (True, True, True)
+    """
+    s = line.strip(" \t\u3000\xa0")
+    return bool(s) and bool(_NOISE.match(s))
+
+
+def is_title(line: str) -> bool:
+    """A standalone title line (a plan, table or list title), not a sentence.
+
+    >>> is_title("2022年台州市政务公开工作重点任务清单"), is_title("市级有关单位名单"), is_title("强化稳就业保就业信息公开。")
+    (True, True, False)
+    """
+    s = _WS.sub("", line)
+    return 4 <= len(s) <= 60 and not _SENTENCE_PUNCT.search(s) and bool(_TITLE.search(s))
+
+
+def is_date_line(line: str) -> bool:
+    return bool(_DATE_LINE.match(line.strip()))
+
+
+def is_signature(line: str) -> bool:
+    s = _WS.sub("", line)
+    return 4 <= len(s) <= 40 and not _SENTENCE_PUNCT.search(s) and "，" not in s and "," not in s and bool(_SIGNATURE_END.search(s))
+
+
+def annex_marker(line: str) -> str | None:
+    """``"附件1"`` for a line that starts an annex (附件 / 附件1 / 附件 1)."""
+    m = _ANNEX.match(line.strip(" \t\u3000\xa0"))
+    return f"附件{m.group(1)}" if m else None
+
+
+def attachment_list(line: str) -> bool:
+    """The 附件: line of a notice that lists its attachments."""
+    return bool(_ATTACH_LIST.match(line.strip(" \t\u3000\xa0")))

@@ -1,0 +1,383 @@
+"""The document walker: one pass over lines into prose items, tables and lists.
+
+It yields the document's parts in order and never decides roles or names;
+:mod:`mandategraph.loaders.extract` turns the parts into tasks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lines import annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title
+from .tables import Row, Table, is_header_cell, split_pipe
+
+__all__ = ["Item", "MemberList", "Parsed", "walk"]
+
+
+@dataclass
+class Item:
+    """A numbered prose item: its marker path and the lines it owns."""
+
+    rank: int
+    marker: str
+    path: list[str]
+    segments: list[tuple[int, str]] = field(default_factory=list)  # (offset, text) of its own lines
+    children: int = 0
+    line: int = 0
+
+    @property
+    def start(self) -> int:
+        return self.segments[0][0] if self.segments else 0
+
+    @property
+    def end(self) -> int:
+        return self.segments[-1][0] + len(self.segments[-1][1]) if self.segments else 0
+
+
+@dataclass
+class MemberList:
+    group: str
+    text: str
+    start: int
+    line: int
+
+
+@dataclass
+class Parsed:
+    items: list[Item] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    member_lists: list[MemberList] = field(default_factory=list)
+    titles: list[tuple[int, str]] = field(default_factory=list)  # (line, title)
+    preamble: list[tuple[int, str]] = field(default_factory=list)  # (offset, line) before the first heading
+    unplaced: list[tuple[int, int, str, str]] = field(default_factory=list)  # (offset, line, text, reason)
+    signatures: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)  # page furniture lines (source, dates, navigation)
+
+
+_NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
+_ROW_NUMBER = re.compile(r"^\d{1,3}$")
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def walk(text: str) -> Parsed:
+    """Split a document's text into items, tables, member lists and the rest.
+
+    >>> p = walk("一、公开\\n（一）推进公开。(市财政局牵头)\\n（二）加强解读。\\n")
+    >>> [(i.path, i.marker) for i in p.items]
+    [(['一'], '一'), (['一', '（一）'], '（一）'), (['一', '（二）'], '（二）')]
+    """
+    lines = _lines(text)
+    n = len(lines)
+    parsed = Parsed()
+    stack: list[Item] = []
+    current: Item | None = None  # the item that takes continuation lines
+    seen_heading = False
+    pending_title = ""
+    in_attachment_list = False
+    i = 0
+    while i < n:
+        off, raw = lines[i]
+        s = raw.strip(" \t\u3000\xa0\r")
+        lineno = i + 1
+        if not s:
+            i += 1
+            continue
+        if is_noise(s):
+            parsed.furniture.append(s)
+            i += 1
+            continue
+        # --- tables -------------------------------------------------------------
+        if raw.count("|") >= 2 and _is_pipe_header(raw):
+            table, i = _read_pipe(lines, i, pending_title)
+            parsed.tables.append(table)
+            current, pending_title, in_attachment_list = None, "", False
+            continue
+        if "\t" in raw and raw.split("\t", 1)[0].strip() and _is_tsv_header(raw):
+            table, i = _read_tsv(lines, i, pending_title)
+            parsed.tables.append(table)
+            current, pending_title, in_attachment_list = None, "", False
+            continue
+        if raw.startswith("\t") and _is_tabcells_header(lines, i):
+            table, i = _read_tabcells(lines, i, pending_title)
+            parsed.tables.append(table)
+            current, pending_title, in_attachment_list = None, "", False
+            continue
+        if compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
+            table, i = _read_linecells(lines, i, pending_title)
+            parsed.tables.append(table)
+            current, pending_title, in_attachment_list = None, "", False
+            continue
+        # --- annexes, attachment lists, titles, signatures ----------------------
+        if annex_marker(s):
+            current, in_attachment_list = None, False
+            i += 1
+            continue
+        if attachment_list(s):
+            current, in_attachment_list = None, True
+            i += 1
+            continue
+        if is_title(s):
+            title = compact(s)
+            parsed.titles.append((lineno, title))
+            pending_title = title
+            current = None
+            if title.endswith("名单"):
+                j = i + 1
+                while j < n and not lines[j][1].strip():
+                    j += 1
+                if j < n and lines[j][1].count("、") >= 2:
+                    group = re.sub(r"^\d+\s*[.．、]\s*", "", title)[: -len("名单")]
+                    parsed.member_lists.append(MemberList(group, lines[j][1], lines[j][0], j + 1))
+                    i = j + 1
+                    continue
+            i += 1
+            continue
+        if in_attachment_list and heading(s) and heading(s)[0] == 3:
+            i += 1
+            continue
+        if is_date_line(s):
+            parsed.dates.append(compact(s))
+            current = None
+            i += 1
+            continue
+        if is_signature(s) and (i + 1 < n and is_date_line(_next_nonblank(lines, i))):
+            parsed.signatures.append(compact(s))
+            current = None
+            i += 1
+            continue
+        # --- headings and prose ---------------------------------------------------
+        h = heading(s)
+        if h:
+            rank, marker, rest = h
+            in_attachment_list = False
+            while stack and stack[-1].rank >= rank:
+                stack.pop()
+            if stack:
+                stack[-1].children += 1
+            path = [*(it.marker for it in stack), marker]
+            item = Item(rank, marker, path, line=lineno)
+            lead = len(raw) - len(raw.lstrip(" \t\u3000\xa0"))
+            rest_off = off + raw.find(rest, lead) if rest else off + len(raw)
+            if rest:
+                item.segments.append((rest_off, raw[rest_off - off:].rstrip()))
+            parsed.items.append(item)
+            stack.append(item)
+            current = item
+            seen_heading = True
+            i += 1
+            continue
+        if current is not None:
+            lead = len(raw) - len(raw.lstrip(" \t\u3000\xa0"))
+            current.segments.append((off + lead, raw[lead:].rstrip()))
+        elif not seen_heading:
+            parsed.preamble.append((off, s))
+        else:
+            parsed.unplaced.append((off, lineno, s, "text outside any numbered item or table"))
+        i += 1
+    # Sections such as 一、总体要求 are preamble, not tasks.
+    parsed.items = [it for it in parsed.items if not (_NON_TASK_SECTIONS.match(_first_words(it)) and it.rank == 1)]
+    return parsed
+
+
+def _first_words(item: Item) -> str:
+    return compact(item.segments[0][1]) if item.segments else ""
+
+
+def _next_nonblank(lines, i: int) -> str:
+    j = i + 1
+    while j < len(lines) and not lines[j][1].strip():
+        j += 1
+    return lines[j][1] if j < len(lines) else ""
+
+
+def _header_like(cells: list[str]) -> bool:
+    cells = [c for c in cells if c.strip()]
+    return len(cells) >= 2 and sum(is_header_cell(c) for c in cells) >= max(2, len(cells) - 1)
+
+
+def _is_pipe_header(raw: str) -> bool:
+    return _header_like(split_pipe(raw))
+
+
+def _is_tsv_header(raw: str) -> bool:
+    return _header_like(raw.split("\t"))
+
+
+def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
+    off, raw = lines[i]
+    header = split_pipe(raw)
+    table = Table("pipe", header, title=title, start=off)
+    i += 1
+    pending: tuple[int, int, str] | None = None  # a row wrapped over lines
+    while i < len(lines):
+        off, raw = lines[i]
+        s = raw.strip()
+        if not s:
+            i += 1
+            break
+        if is_noise(s) and "|" not in s.strip("| "):
+            break
+        if "|" not in raw:
+            if pending is None or len(split_pipe(pending[2])) >= len(header):
+                break
+            pending = (pending[0], pending[1], pending[2] + raw)
+            i += 1
+            continue
+        if pending is not None:
+            prev_off, prev_line, prev_raw = pending
+            if len(split_pipe(prev_raw)) < len(header):
+                pending = (prev_off, prev_line, prev_raw + raw)
+                i += 1
+                continue
+            _add_pipe_row(table, header, prev_raw, prev_off, prev_line, off)
+            pending = None
+        if _header_like(split_pipe(raw)):  # the header row repeated on a new page
+            i += 1
+            continue
+        pending = (off, i + 1, raw)
+        i += 1
+    if pending is not None:
+        _add_pipe_row(table, header, pending[2], pending[0], pending[1], pending[0] + len(pending[2]))
+    table.end = table.rows[-1].end if table.rows else table.start
+    return table, i
+
+
+def _add_pipe_row(table: Table, header, raw: str, off: int, line: int, end: int) -> None:
+    cells = split_pipe(raw)
+    if len(cells) > len(header):
+        cells = cells[: len(header) - 1] + ["".join(cells[len(header) - 1:])]
+    cells += [""] * (len(header) - len(cells))
+    table.rows.append(Row(cells, off, off + len(raw), line))
+
+
+def _read_tsv(lines, i: int, title: str) -> tuple[Table, int]:
+    off, raw = lines[i]
+    header = [c.strip() for c in raw.split("\t")]
+    table = Table("tsv", header, title=title, start=off)
+    i += 1
+    while i < len(lines):
+        off, raw = lines[i]
+        if not raw.strip():
+            break
+        if "\t" not in raw:
+            if table.rows:  # a wrapped last cell
+                last = table.rows[-1]
+                last.cells[-1] += raw
+                last.end = off + len(raw)
+                i += 1
+                continue
+            break
+        cells = [c.strip() for c in raw.split("\t")]
+        if _header_like(cells):
+            i += 1
+            continue
+        if len(cells) > len(header):
+            cells = cells[: len(header) - 1] + ["".join(cells[len(header) - 1:])]
+        cells += [""] * (len(header) - len(cells))
+        table.rows.append(Row(cells, off, off + len(raw), i + 1))
+        i += 1
+    table.end = table.rows[-1].end if table.rows else table.start
+    return table, i
+
+
+def _tabcells_block(lines, i: int) -> tuple[list[tuple[int, str]], int]:
+    """Cells of one ``tabcells`` row starting at line i; returns cells and the next line."""
+    cells: list[list] = []
+    j = i
+    while j < len(lines):
+        off, raw = lines[j]
+        if not raw.strip() and not raw.startswith("\t"):
+            break
+        if raw.startswith("\t"):
+            cells.append([off + 1, raw[1:]])
+        elif cells:
+            if is_noise(raw):
+                break
+            cells[-1][1] += "\n" + raw
+        else:
+            break
+        j += 1
+    return [(c[0], c[1]) for c in cells], j
+
+
+def _is_tabcells_header(lines, i: int) -> bool:
+    cells, _ = _tabcells_block(lines, i)
+    return _header_like([c for _, c in cells])
+
+
+def _read_tabcells(lines, i: int, title: str) -> tuple[Table, int]:
+    cells, i = _tabcells_block(lines, i)
+    header = [compact(c).replace(" ", "") for _, c in cells]
+    table = Table("tabcells", header, title=title, start=cells[0][0] - 1)
+    while i < len(lines):
+        while i < len(lines) and (not lines[i][1].strip() and not lines[i][1].startswith("\t")):
+            i += 1
+        if i >= len(lines) or not lines[i][1].startswith("\t"):
+            break
+        row_cells, j = _tabcells_block(lines, i)
+        texts = [c for _, c in row_cells]
+        if len(texts) > len(header):
+            texts = texts[: len(header) - 1] + ["\n".join(texts[len(header) - 1:])]
+        texts += [""] * (len(header) - len(texts))
+        end = row_cells[-1][0] + len(row_cells[-1][1]) if row_cells else lines[i][0]
+        table.rows.append(Row(texts, lines[i][0], end, i + 1))
+        i = j
+    table.end = table.rows[-1].end if table.rows else table.start
+    return table, i
+
+
+def _is_linecells_header(lines, i: int) -> bool:
+    header, _ = _linecells_header(lines, i)
+    return len(header) >= 3
+
+
+def _linecells_header(lines, i: int) -> tuple[list[str], int]:
+    header = []
+    j = i
+    while j < len(lines):
+        s = compact(lines[j][1])
+        if not s:
+            j += 1
+            continue
+        if is_header_cell(s):
+            header.append(s)
+            j += 1
+            continue
+        break
+    return header, j
+
+
+def _read_linecells(lines, i: int, title: str) -> tuple[Table, int]:
+    header, i = _linecells_header(lines, i)
+    table = Table("linecells", header, title=title, start=lines[i - 1][0] if i else 0)
+    expected = 1
+    row: Row | None = None
+    while i < len(lines):
+        off, raw = lines[i]
+        s = raw.strip(" \t\u3000\xa0")
+        if not s or is_noise(s):
+            if s and is_noise(s) and row is not None and not re.match(r"^[—–-]", s):
+                break  # page furniture after the table ends it
+            i += 1
+            continue
+        if _ROW_NUMBER.match(s) and int(s) == expected:
+            row = Row([s], off, off + len(raw), i + 1)
+            table.rows.append(row)
+            expected += 1
+            i += 1
+            continue
+        if row is None or annex_marker(s) or is_title(s) and not heading(s):
+            break
+        row.cells.append(s)
+        row.end = off + len(raw)
+        i += 1
+    table.end = table.rows[-1].end if table.rows else table.start
+    return table, i
