@@ -17,6 +17,7 @@ __all__ = ["main", "cli"]
 # Modules whose COMMANDS are added to the group, in help order.
 _COMMAND_MODULES = (
     "mandategraph.loaders.commands",
+    "mandategraph.graph.commands",
 )
 
 

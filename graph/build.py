@@ -1,0 +1,131 @@
+"""Build the graph from extractions, and a build folder from documents.
+
+``build_graph`` is a pure function of its extractions; ``build`` runs the
+main job: extract every document (in parallel when there are many), build the
+graph, link themes and continuity, and write the build folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import networkx as nx
+
+from ..errors import MandateGraphError
+from ..loaders.extract import expand_paths, extract_file
+from ..loaders.model import Extraction
+from .documents import add_document
+from .mandates import add_mandates
+
+__all__ = ["BuildOptions", "BuildResult", "build_graph", "build", "iter_extractions"]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    continues_threshold: float = 0.35
+    similar_threshold: float = 0.5
+    details_threshold: float = 0.3
+    workers: int = 0  # 0: one per core when there are many documents
+    ladybug: bool = True
+
+
+@dataclass
+class BuildResult:
+    graph: nx.MultiDiGraph
+    extractions: list[Extraction]
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    files: list[Path] = field(default_factory=list)
+
+
+def build_graph(extractions: Iterable[Extraction], options: BuildOptions = BuildOptions()) -> nx.MultiDiGraph:
+    """One graph from many extractions: nodes, mandates, themes and continuity."""
+    g = nx.MultiDiGraph()
+    extractions = sorted(extractions, key=lambda e: (e.meta.jurisdiction.code, e.meta.year or 0, e.meta.source))
+    for ex in extractions:
+        did, task_ids = add_document(g, ex)
+        add_mandates(g, ex, did, task_ids)
+    link_graph(g, options)
+    return g
+
+
+def link_graph(g: nx.MultiDiGraph, options: BuildOptions = BuildOptions()) -> None:
+    """Themes and continuity edges over the tasks already in ``g``."""
+    from .linking import add_continuity, add_themes
+
+    add_themes(g)
+    add_continuity(g, options)
+
+
+def _extract_one(args) -> tuple[str, Extraction | str]:
+    path, kw = args
+    try:
+        return path, extract_file(path, **kw)
+    except MandateGraphError as exc:
+        return path, f"{exc}"
+
+
+def iter_extractions(paths: list[str], workers: int = 0, **kw) -> Iterator[tuple[str, Extraction | str]]:
+    """Extract files, in parallel processes when there are many; yields (path, extraction or error text)."""
+    n = workers or (os.cpu_count() or 1)
+    if n <= 1 or len(paths) < 8:
+        for p in paths:
+            yield _extract_one((p, kw))
+        return
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        yield from pool.map(_extract_one, [(p, kw) for p in paths], chunksize=max(1, len(paths) // (n * 8)))
+
+
+def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions = BuildOptions(),
+          progress: Callable[[int, int], None] | None = None, **extract_kw) -> BuildResult:
+    """Extract ``inputs``, build the graph and write the build folder ``out``.
+
+    The folder gets ``tables/`` (CSV + Parquet per node label and edge type),
+    ``graph.lbug`` (LadybugDB), ``extract.jsonl`` (the extraction contract),
+    ``unplaced.jsonl`` and ``summary.json``. Files that fail are reported in
+    the result and the summary; the others are built.
+    """
+    paths = expand_paths([str(p) for p in inputs])
+    extractions, errors = [], []
+    for k, (path, res) in enumerate(iter_extractions(paths, options.workers, **extract_kw), start=1):
+        if isinstance(res, str):
+            errors.append((path, res))
+        else:
+            extractions.append(res)
+        if progress:
+            progress(k, len(paths))
+    g = build_graph(extractions, options)
+    files = write_build(g, extractions, errors, out, options)
+    return BuildResult(g, extractions, errors, files)
+
+
+def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: str | Path,
+                options: BuildOptions = BuildOptions()) -> list[Path]:
+    from .summary import summarize
+    from .tables import write_tables
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = write_tables(g, out / "tables")
+    ordered = sorted(extractions, key=lambda e: e.meta.source)
+    with open(out / "extract.jsonl", "w", encoding="utf-8") as fh:
+        for ex in ordered:
+            for t in ex.tasks:
+                fh.write(json.dumps(t.contract(), ensure_ascii=False) + "\n")
+    with open(out / "unplaced.jsonl", "w", encoding="utf-8") as fh:
+        for ex in ordered:
+            for u in ex.unplaced:
+                fh.write(json.dumps({"document": ex.meta.source, "line": u.line, "span": list(u.span),
+                                     "text": u.text, "reason": u.reason}, ensure_ascii=False) + "\n")
+    summary = summarize(g, extractions, errors)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                      encoding="utf-8")
+    files += [out / "extract.jsonl", out / "unplaced.jsonl", out / "summary.json"]
+    if options.ladybug:
+        from .ladybug_store import write_ladybug
+
+        files.append(Path(write_ladybug(out / "tables", out / "graph.lbug")))
+    return files

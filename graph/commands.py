@@ -1,0 +1,55 @@
+"""CLI command of the graph: ``build``."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..options import DEFAULT_GRAPH, jurisdiction_option, quiet_option, year_option
+from .build import BuildOptions, build as build_folder
+from .summary import format_summary, summarize
+
+__all__ = ["COMMANDS", "build"]
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "-o", default=DEFAULT_GRAPH, show_default=True, type=click.Path(file_okay=False),
+              help="Build folder to write.")
+@jurisdiction_option
+@year_option
+@click.option("--continues-threshold", type=float, default=BuildOptions.continues_threshold, show_default=True,
+              help="Minimum similarity for CONTINUES (same jurisdiction, later year).")
+@click.option("--similar-threshold", type=float, default=BuildOptions.similar_threshold, show_default=True,
+              help="Minimum similarity for SIMILAR_TO (other jurisdictions, same or near year).")
+@click.option("--details-threshold", type=float, default=BuildOptions.details_threshold, show_default=True,
+              help="Minimum similarity for DETAILS (annex row ↔ prose item).")
+@click.option("--workers", type=int, default=0, help="Extraction processes (default: one per core for many files).")
+@quiet_option
+def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold, workers, quiet):
+    """Extract every document in INPUTS (files or folders) and build the graph in --out."""
+    options = BuildOptions(continues_threshold, similar_threshold, details_threshold, workers)
+    show = not quiet and sys.stderr.isatty()
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=None, unit="doc", file=sys.stderr, desc="extract")
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(1)
+
+    result = build_folder(inputs, out, options, progress, jurisdiction=jurisdiction, year=year)
+    if bar is not None:
+        bar.close()
+    click.echo(format_summary(summarize(result.graph, result.extractions, result.errors)))
+    click.echo(f"written: {out}/ (tables/, graph.lbug, extract.jsonl, summary.json)")
+    for path, msg in result.errors:
+        click.echo(f"Error: {msg}", err=True)
+    if result.errors:
+        sys.exit(1)
+
+
+COMMANDS = [build]

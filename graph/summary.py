@@ -1,0 +1,46 @@
+"""What a build contains: counts per node label and edge type, per jurisdiction and year."""
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+
+from .schema import EDGES, NODES
+
+__all__ = ["summarize", "format_summary"]
+
+
+def summarize(g: nx.MultiDiGraph, extractions, errors) -> dict:
+    nodes = Counter(d.get("label") for _, d in g.nodes(data=True))
+    edges = Counter(d.get("type") for _, _, d in g.edges(data=True))
+    per_jy: Counter = Counter()
+    for _, d in g.nodes(data=True):
+        if d.get("label") == "Task":
+            per_jy[f"{d['jurisdiction']} {d['year']}"] += 1
+    tasks = [n for n, d in g.nodes(data=True) if d.get("label") == "Task"]
+    themed = {u for u, _, d in g.edges(data=True) if d.get("type") == "IN_THEME"}
+    with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
+    unplaced = sum(len(e.unplaced) for e in extractions)
+    return {
+        "documents": len(extractions),
+        "failed": [{"path": p, "error": m} for p, m in errors],
+        "nodes": {s.label: nodes.get(s.label, 0) for s in NODES},
+        "edges": {s.type: edges.get(s.type, 0) for s in EDGES},
+        "tasks_per_jurisdiction_year": dict(sorted(per_jy.items())),
+        "theme_coverage": round(len(themed & set(tasks)) / len(tasks), 4) if tasks else 0.0,
+        "tasks_with_lead": len(with_lead),
+        "unplaced": unplaced,
+    }
+
+
+def format_summary(s: dict) -> str:
+    lines = [f"documents: {s['documents']}  failed: {len(s['failed'])}  not placed: {s['unplaced']}"]
+    lines.append("nodes:  " + "  ".join(f"{k} {v}" for k, v in s["nodes"].items()))
+    lines.append("edges:  " + "  ".join(f"{k} {v}" for k, v in s["edges"].items()))
+    lines.append("tasks per jurisdiction and year:")
+    lines += [f"  {k}: {v}" for k, v in s["tasks_per_jurisdiction_year"].items()]
+    lines.append(f"theme coverage: {s['theme_coverage']:.1%} of tasks have a theme; "
+                 f"tasks with a lead unit: {s['tasks_with_lead']}")
+    for f in s["failed"]:
+        lines.append(f"failed: {f['error']}")
+    return "\n".join(lines)
