@@ -18,6 +18,7 @@ __all__ = ["main", "cli"]
 _COMMAND_MODULES = (
     "mandategraph.loaders.commands",
     "mandategraph.graph.commands",
+    "mandategraph.graph.commands_cypher",
 )
 
 

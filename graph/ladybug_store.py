@@ -1,0 +1,297 @@
+"""The embedded Cypher store: the graph in a LadybugDB database file.
+
+LadybugDB (the maintained fork of Kùzu) needs its schema declared before any
+data, so the DDL is generated from :mod:`mandategraph.graph.schema`: one node
+table per label with ``id`` as primary key, one rel table per edge type,
+``STRING[]`` for list properties. Data is bulk loaded with ``COPY`` from
+Parquet files written with an explicit Arrow schema (an all-empty list column
+would otherwise have no element type and fail to load).
+
+A build writes ``OUT/graph.lbug`` with :func:`write_ladybug`; every read goes
+through :func:`run_cypher`, which opens the file read-only so queries can run
+beside a writer (DEPENDENCIES.md).
+
+>>> from mandategraph.graph.sample import sample_graph
+>>> import tempfile, pathlib
+>>> db = pathlib.Path(tempfile.mkdtemp()) / "graph.lbug"
+>>> _ = write_ladybug(sample_graph(), db)
+>>> run_cypher(db, "MATCH (u:Unit)-[:LEADS]->(t:Task) WHERE t.year = $y RETURN count(*) AS n", {"y": 2022})
+(['n'], [[3]])
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import QueryError, ReadError, StoreError
+from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
+from .tables import edge_frames, node_frames, read_tables
+
+__all__ = ["DB_NAME", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
+           "ladybug_path", "graph_from_ladybug", "arrow_schema"]
+
+DB_NAME = "graph.lbug"  # the database file inside a built folder
+
+_ARROW = {INT: pa.int64(), DOUBLE: pa.float64(), STRINGS: pa.list_(pa.string())}
+
+
+def _ddl_type(type_: str) -> str:
+    return type_  # schema.py already uses LadybugDB's type names
+
+
+def schema_ddl() -> list[str]:
+    """The ``CREATE NODE/REL TABLE`` statements for every label and edge type.
+
+    >>> schema_ddl()[0][:60]
+    'CREATE NODE TABLE Jurisdiction(id STRING, name STRING, level'
+    >>> [s for s in schema_ddl() if "REL TABLE LEADS" in s][0][:63]
+    'CREATE REL TABLE LEADS(FROM Unit TO Task, raw STRING, role_word'
+    """
+    out = []
+    for spec in NODES:
+        cols = ", ".join(f"{name} {_ddl_type(t)}" for name, t in spec.properties.items())
+        out.append(f"CREATE NODE TABLE {spec.label}({cols}, PRIMARY KEY (id))")
+    for spec in EDGES:
+        cols = "".join(f", {name} {_ddl_type(t)}" for name, t in spec.properties.items())
+        out.append(f"CREATE REL TABLE {spec.type}(FROM {spec.source} TO {spec.target}{cols})")
+    return out
+
+
+def arrow_schema(props: dict[str, str], *, edge: bool = False) -> pa.Schema:
+    """The Arrow schema of a node table (or, with ``edge``, a rel table: source, target first)."""
+    fields = [pa.field("source", pa.string()), pa.field("target", pa.string())] if edge else []
+    fields += [pa.field(name, _ARROW.get(t, pa.string())) for name, t in props.items()]
+    return pa.schema(fields)
+
+
+def _typed_table(df: pd.DataFrame, props: dict[str, str], *, edge: bool) -> pa.Table:
+    schema = arrow_schema(props, edge=edge)
+    cols = {}
+    for field in schema:
+        values = df[field.name].tolist() if field.name in df else []
+        if pa.types.is_floating(field.type):
+            values = [float(v) for v in values]
+        elif pa.types.is_list(field.type):
+            values = [[str(x) for x in v] for v in values]
+        cols[field.name] = pa.array(values, type=field.type)
+    return pa.table(cols, schema=schema)
+
+
+def create_schema(conn) -> None:
+    """Run :func:`schema_ddl` on an open LadybugDB connection (an empty database)."""
+    for stmt in schema_ddl():
+        _execute(conn, stmt)
+
+
+def _frames_of(source: nx.MultiDiGraph | str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    if isinstance(source, nx.MultiDiGraph):
+        return node_frames(source), edge_frames(source)
+    folder = Path(source)
+    tables = folder / "tables" if (folder / "tables").is_dir() else folder
+    if not (tables / "nodes_Task.parquet").exists():
+        raise ReadError(str(source), "no node/edge tables here (expected nodes_Task.parquet); "
+                                     "run `mandategraph build` first")
+    return read_tables(tables)
+
+
+def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> Path:
+    """Write a graph (or a folder of node/edge tables) to a fresh LadybugDB file.
+
+    The database is built beside the target under a temporary name and moved
+    into place when complete, so rebuilding replaces the file cleanly and a
+    failed build leaves the previous database untouched.
+
+    Parameters
+    ----------
+    source : networkx.MultiDiGraph or path
+        The graph, or a built folder (``OUT`` or ``OUT/tables``) whose Parquet
+        tables are loaded.
+    db_path : path
+        The database file to write, usually ``OUT/graph.lbug``.
+
+    Returns
+    -------
+    Path
+        ``db_path``.
+
+    Raises
+    ------
+    StoreError
+        LadybugDB refused the schema or the data.
+    """
+    import ladybug
+
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    nodes, edges = _frames_of(source)
+    work = Path(tempfile.mkdtemp(prefix=".lbug-", dir=db_path.parent))
+    tmp_db = work / DB_NAME
+    try:
+        db = ladybug.Database(str(tmp_db))
+        conn = ladybug.Connection(db)
+        try:
+            create_schema(conn)
+            for spec in NODES:
+                _copy(conn, work, spec.label, nodes[spec.label], spec.properties, edge=False)
+            for spec in EDGES:
+                _copy(conn, work, spec.type, edges[spec.type], spec.properties, edge=True)
+            # Fold the write-ahead log into the file so the one file is the database.
+            _execute(conn, "CHECKPOINT")
+        finally:
+            conn.close()
+            db.close()
+        for suffix in ("", ".wal", ".shadow"):
+            stale = Path(str(db_path) + suffix)
+            if suffix and stale.exists():
+                stale.unlink()
+        os.replace(tmp_db, db_path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return db_path
+
+
+def _copy(conn, work: Path, table: str, df: pd.DataFrame, props: dict[str, str], *, edge: bool) -> None:
+    if not len(df):
+        return  # COPY of an empty file is refused; an empty table is already there
+    path = work / f"{table}.parquet"
+    pq.write_table(_typed_table(df, props, edge=edge), path)
+    _execute(conn, f"COPY {table} FROM '{path.as_posix()}'")
+
+
+def _execute(conn, query: str, params: dict[str, Any] | None = None):
+    try:
+        return conn.execute(query, params or {})
+    except RuntimeError as exc:
+        raise StoreError(f"LadybugDB refused: {exc}\n  statement: {query[:200]}") from exc
+
+
+def ladybug_path(graph_dir: str | Path) -> Path:
+    """The database of a built folder, (re)written from its tables when missing or older.
+
+    ``build`` writes ``OUT/graph.lbug`` itself; this covers a folder whose
+    tables were rewritten since, or written by an older build.
+
+    Raises
+    ------
+    ReadError
+        ``graph_dir`` is not a built folder.
+    """
+    folder = Path(graph_dir)
+    if folder.suffix == ".lbug" and folder.is_file():
+        return folder
+    tables = folder / "tables"
+    db = folder / DB_NAME
+    parquet = sorted(tables.glob("*.parquet")) if tables.is_dir() else []
+    if not parquet:
+        if db.is_file():
+            return db
+        if not folder.exists():
+            raise ReadError(str(folder), "no such graph folder; run `mandategraph build DOCS --out "
+                                         f"{folder}` first or pass --graph")
+        raise ReadError(str(folder), "not a built graph folder (no tables/ and no graph.lbug); "
+                                     "run `mandategraph build` first")
+    newest = max(p.stat().st_mtime for p in parquet)
+    if not db.is_file() or db.stat().st_mtime < newest:
+        write_ladybug(folder, db)
+    return db
+
+
+def open_database(db_path: str | Path, *, read_only: bool = True):
+    """Open a LadybugDB file and return ``(database, connection)``.
+
+    Raises
+    ------
+    ReadError
+        The file is missing or could not be opened (e.g. written by another
+        LadybugDB version: rebuild it).
+    """
+    import ladybug
+
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise ReadError(str(db_path), "no such database file; run `mandategraph build` first")
+    try:
+        db = ladybug.Database(str(db_path), read_only=read_only)
+        return db, ladybug.Connection(db)
+    except RuntimeError as exc:
+        raise ReadError(str(db_path), f"LadybugDB {ladybug.__version__} could not open it: {exc}",
+                        hint="rebuild it with `mandategraph build`") from exc
+
+
+def run_cypher(db_path: str | Path, query: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list]]:
+    """Run one Cypher query read-only and return ``(columns, rows)``.
+
+    Parameters
+    ----------
+    db_path : path
+        A LadybugDB file (``OUT/graph.lbug``) or a built folder.
+    query : str
+        Cypher; parameters are written ``$name``.
+    params : dict, optional
+        Parameter values.
+
+    Raises
+    ------
+    QueryError
+        The query is malformed or fails; the message has LadybugDB's reason
+        and the query.
+    """
+    path = Path(db_path)
+    if path.is_dir() or not path.exists():
+        path = ladybug_path(path)
+    db, conn = open_database(path)
+    try:
+        try:
+            result = conn.execute(query, params or {})
+        except RuntimeError as exc:
+            raise QueryError(f"{exc}\n  query: {' '.join(query.split())}") from exc
+        if isinstance(result, list):  # several statements: keep the last result
+            result = result[-1]
+        return result.get_column_names(), result.get_all()
+    finally:
+        conn.close()
+        db.close()
+
+
+def graph_from_ladybug(db_path: str | Path) -> nx.MultiDiGraph:
+    """Read every node and relationship of a database back into a MultiDiGraph.
+
+    The inverse of :func:`write_ladybug`: used to check that a database (built
+    by COPY or by the Neo4j MERGE statements) holds exactly the graph.
+    """
+    db, conn = open_database(db_path)
+    g = nx.MultiDiGraph()
+    try:
+        for spec in NODES:
+            _read_nodes(conn, spec, g)
+        for spec in EDGES:
+            _read_edges(conn, spec, g)
+    finally:
+        conn.close()
+        db.close()
+    return g
+
+
+def _read_nodes(conn, spec: NodeSpec, g: nx.MultiDiGraph) -> None:
+    names = list(spec.properties)
+    cols = ", ".join(f"n.{p}" for p in names)
+    for row in conn.execute(f"MATCH (n:{spec.label}) RETURN {cols} ORDER BY n.id").get_all():
+        rec = dict(zip(names, row))
+        g.add_node(rec.pop("id"), label=spec.label, **rec)
+
+
+def _read_edges(conn, spec: EdgeSpec, g: nx.MultiDiGraph) -> None:
+    names = list(spec.properties)
+    cols = "".join(f", r.{p}" for p in names)
+    query = (f"MATCH (a:{spec.source})-[r:{spec.type}]->(b:{spec.target}) "
+             f"RETURN a.id, b.id{cols} ORDER BY a.id, b.id")
+    for row in conn.execute(query).get_all():
+        g.add_edge(row[0], row[1], key=spec.type, type=spec.type, **dict(zip(names, row[2:])))

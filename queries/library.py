@@ -1,0 +1,219 @@
+"""The query library: named analyst questions, each once per query language.
+
+A question ``NAME`` is the file ``queries/NAME.cypher`` (and, beside it,
+``NAME.sparql``), read as package data. Its first lines are comments::
+
+    // description: Units ranked by mandate load …
+    // params: jurisdiction="", limit=20
+
+``params`` lists every parameter: ``name=default`` (the default's type is the
+parameter's type: ``""`` a string, ``20`` an integer), ``name`` (a required
+string) or ``name:int`` (a required integer). SPARQL files use ``#`` for the
+comment mark. The Cypher keeps to the subset LadybugDB and Neo4j run alike
+(no ``type(r)``, map projections, list comprehensions, ``CALL {}`` or
+``FOREACH``) and orders by every returned column, so answers are
+deterministic and comparable across stores.
+
+>>> [q.name for q in list_queries()][:3]
+['co_leads', 'continued_chains', 'deadlines_by_month']
+>>> get_query("unit_load").params
+{'jurisdiction': Param(name='jurisdiction', type='str', default=''), 'limit': Param(name='limit', type='int', default=20)}
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import QueryError, UnknownNameError
+
+__all__ = ["Param", "Query", "list_queries", "get_query", "bind_params", "run_query", "register_store",
+           "STORES", "LANGUAGES"]
+
+LANGUAGES = {"cypher": ("cypher", "//"), "sparql": ("sparql", "#")}  # language -> (suffix, comment mark)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # "str", "int" or "float"
+    default: Any = None  # None: required
+
+
+@dataclass(frozen=True)
+class Query:
+    """One named question in one language."""
+
+    name: str
+    language: str
+    description: str
+    params: dict[str, Param]
+    text: str = field(repr=False)
+
+
+def _files(language: str) -> dict[str, str]:
+    suffix = LANGUAGES[language][0]
+    root = resources.files("mandategraph.queries")
+    return {Path(p.name).stem: p.read_text(encoding="utf-8")
+            for p in root.iterdir() if p.name.endswith("." + suffix)}
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise UnknownNameError("query language", language, list(LANGUAGES))
+
+
+def list_queries(language: str = "cypher") -> list[Query]:
+    """Every query of a language, sorted by name."""
+    _check_language(language)
+    return [_parse(name, language, text) for name, text in sorted(_files(language).items())]
+
+
+def get_query(name: str, language: str = "cypher") -> Query:
+    """The query called ``name``.
+
+    Raises
+    ------
+    UnknownNameError
+        No such query; the message lists the known names.
+    """
+    _check_language(language)
+    files = _files(language)
+    if name not in files:
+        raise UnknownNameError(f"{language} query", name, list(files))
+    return _parse(name, language, files[name])
+
+
+def _parse(name: str, language: str, text: str) -> Query:
+    mark = LANGUAGES[language][1]
+    description, params = "", {}
+    for line in text.splitlines():
+        s = line.strip()
+        if not s.startswith(mark):
+            break
+        body = s[len(mark):].strip()
+        if body.startswith("description:"):
+            description = body.split(":", 1)[1].strip()
+        elif body.startswith("params:"):
+            params = _parse_params(body.split(":", 1)[1])
+    if not description:
+        raise QueryError(f"query {name}.{LANGUAGES[language][0]} has no '{mark} description:' line")
+    return Query(name, language, description, params, text)
+
+
+def _parse_params(spec: str) -> dict[str, Param]:
+    """``'jurisdiction="", limit=20, year:int, unit'`` → Params.
+
+    >>> list(_parse_params('jurisdiction="", limit=20, year:int, unit').values())  # doctest: +NORMALIZE_WHITESPACE
+    [Param(name='jurisdiction', type='str', default=''), Param(name='limit', type='int', default=20),
+     Param(name='year', type='int', default=None), Param(name='unit', type='str', default=None)]
+    """
+    out: dict[str, Param] = {}
+    for item in (x.strip() for x in spec.split(",")):
+        if not item:
+            continue
+        name, _, default = item.partition("=")
+        name, _, type_ = name.strip().partition(":")
+        if default:
+            value = json.loads(default.strip())  # "" / "温州市" / 20 / 0.5
+            type_ = type_ or {str: "str", int: "int", float: "float"}[type(value)]
+            out[name] = Param(name, type_, value)
+        else:
+            out[name] = Param(name, type_ or "str", None)
+    return out
+
+
+def bind_params(query: Query, params: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults filled in, values converted to each parameter's type.
+
+    The CLI turns ``--param title=2022`` into the integer 2022; a string
+    parameter gets it back as ``"2022"``.
+
+    Raises
+    ------
+    QueryError
+        An unknown or missing parameter, or a value of the wrong type.
+    """
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(query.params))
+    if unknown:
+        raise QueryError(f"query {query.name} has no parameter {', '.join(unknown)}; "
+                         f"its parameters: {_signature(query) or '(none)'}")
+    out = {}
+    for p in query.params.values():
+        if p.name not in params:
+            if p.default is None:
+                raise QueryError(f"query {query.name} needs --param {p.name}=…; its parameters: {_signature(query)}")
+            out[p.name] = p.default
+            continue
+        value = params[p.name]
+        try:
+            out[p.name] = {"str": str, "int": int, "float": float}[p.type](value)
+        except (ValueError, TypeError):
+            raise QueryError(f"query {query.name}: parameter {p.name} must be {p.type}, got {value!r}") from None
+    return out
+
+
+def _signature(query: Query) -> str:
+    return ", ".join(p.name if p.default is None else f"{p.name}={json.dumps(p.default, ensure_ascii=False)}"
+                     for p in query.params.values())
+
+
+# A store runs a query text in its language on a built graph folder and
+# returns (columns, rows). Other stores (SPARQL) register themselves here.
+STORES: dict[str, tuple[str, str]] = {
+    "ladybug": ("cypher", "mandategraph.queries.library:_run_ladybug"),
+}
+
+
+def register_store(name: str, language: str, runner: str) -> None:
+    """Add a store: ``runner`` is ``"module:function"`` taking ``(graph_dir, text, params)``."""
+    _check_language(language)
+    STORES[name] = (language, runner)
+
+
+def _run_ladybug(graph_dir: str | Path, text: str, params: dict) -> tuple[list[str], list[list]]:
+    from ..graph.ladybug_store import ladybug_path, run_cypher
+
+    return run_cypher(ladybug_path(graph_dir), text, params)
+
+
+def _runner(store: str) -> tuple[str, Callable]:
+    import importlib
+
+    if store not in STORES:
+        raise UnknownNameError("store", store, list(STORES))
+    language, target = STORES[store]
+    module, func = target.split(":")
+    return language, getattr(importlib.import_module(module), func)
+
+
+def run_query(name: str, params: dict[str, Any] | None = None, graph_dir: str | Path = "out",
+              store: str = "ladybug") -> tuple[list[str], list[list]]:
+    """Run a named query on a built graph folder; return ``(columns, rows)``.
+
+    Parameters
+    ----------
+    name : str
+        A query name (see :func:`list_queries`).
+    params : dict, optional
+        Parameter values; the rest take their defaults.
+    graph_dir : path
+        A folder written by ``mandategraph build``.
+    store : str
+        Which store answers: ``ladybug`` (embedded Cypher) by default.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown query or store.
+    QueryError
+        Bad parameters, or the store rejected the query.
+    ReadError
+        ``graph_dir`` is not a built graph.
+    """
+    language, runner = _runner(store)
+    query = get_query(name, language)
+    return runner(graph_dir, query.text, bind_params(query, params))
