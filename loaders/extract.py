@@ -7,6 +7,7 @@ rows (this module, with roles, units, deadlines, instruments) → an
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 import os
 import re
 from pathlib import Path
@@ -262,9 +263,31 @@ def extract_file(path: str | Path, *, jurisdiction: str | None = None, year: int
     """Read and extract one file."""
     raw = read_document(path, encoding=encoding, format=format)
     try:
-        return extract_text(raw.text, Path(path).name, jurisdiction=jurisdiction, year=year, aliases=aliases, raw=raw)
+        ex = extract_text(raw.text, Path(path).name, jurisdiction=jurisdiction, year=year, aliases=aliases, raw=raw)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
+    if raw.traditional:
+        _restore_script(ex, raw)
+    return ex
+
+
+def _restore_script(ex: Extraction, raw: RawDocument) -> None:
+    """Give texts and raw unit names back in the script they were written in.
+
+    Parsing ran on the simplified twin of the text (same length); canonical
+    unit names stay simplified so they match across documents.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for a, b in zip(raw.text, raw.raw_text):
+        if a != b:
+            counts.setdefault(a, {}).setdefault(b, 0)
+            counts[a][b] += 1
+    table = str.maketrans({a: max(bs, key=bs.get) for a, bs in counts.items()})
+    for t in ex.tasks:
+        t.text = t.text.translate(table)
+        t.lead = [replace(u, raw=u.raw.translate(table)) for u in t.lead]
+        t.assist = [replace(u, raw=u.raw.translate(table)) for u in t.assist]
+    ex.meta.title = ex.meta.title.translate(table)
 
 
 def iter_extract(paths: Iterable[str | Path], **kw) -> Iterator[tuple[str, Extraction | MandateGraphError]]:

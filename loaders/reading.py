@@ -70,7 +70,7 @@ def decode_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None
                 text = data.decode(enc)
             except UnicodeDecodeError:
                 continue
-            if _looks_like_text(text):
+            if _looks_like_text(text) and _plausible_script(text):
                 return text, enc
         raise ReadError(path, "binary file, not a text document", tried=("utf-16-le", "utf-16-be"))
     try:
@@ -90,7 +90,10 @@ def decode_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None
             candidates.append(best.encoding)
     except Exception:  # the detector is a hint, never a reason to fail
         pass
-    for enc in (*candidates, *_FALLBACK_ENCODINGS):
+    # Several encodings decode the same bytes without error; the one whose text
+    # reads as Chinese (common characters) wins.
+    scored: list[tuple[float, str, str]] = []
+    for enc in (*_FALLBACK_ENCODINGS, *candidates):
         if enc in tried:
             continue
         tried.append(enc)
@@ -98,7 +101,11 @@ def decode_bytes(data: bytes, path: str = "<bytes>", encoding: str | None = None
             text = data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-        if _looks_like_text(text) and _cjk_ratio(text) > 0.2:
+        if _looks_like_text(text):
+            scored.append((_chinese_score(text), enc, text))
+    if scored:
+        score_, enc, text = max(scored, key=lambda x: x[0])
+        if score_ > 0.3:
             return text, enc
     line = data[: utf8_error.start].count(b"\n") + 1
     if not _looks_like_text(data.decode("latin-1")):
@@ -118,10 +125,31 @@ def _looks_like_text(text: str) -> bool:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _cjk_ratio(text: str) -> float:
+def _plausible_script(text: str) -> bool:
     sample = text[:8192]
-    letters = sum(1 for ch in sample if not ch.isspace())
-    return len(_CJK.findall(sample)) / max(1, letters)
+    letters = [ch for ch in sample if not ch.isspace()]
+    if not letters:
+        return False
+    readable = sum(1 for ch in letters if ch.isascii() and ch.isprintable() or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    return readable / len(letters) > 0.8
+
+
+_COMMON = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民"
+    "得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义"
+    "事平形相全表间样与关各重新线内数正心反明看原又利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党"
+    "程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别手角期根论运农指几九区强放决西被干做"
+    "必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶思术极交受联什认六共权收证改清己美再采转更单风切"
+    "打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林"
+    "律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近千周委素技备半办青省列习响约支般史感劳便团往历市克何除消构府称太准"
+    "精值号率族维划选标写存候亲快效院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞牵头配"
+    "合责任单位办公室要点政务公开作"
+)
+
+
+def _chinese_score(text: str) -> float:
+    cjk = _CJK.findall(text[:8192])
+    return sum(ch in _COMMON for ch in cjk) / len(cjk) if cjk else 0.0
 
 
 def guess_format(path: str, data: bytes) -> str:

@@ -1,0 +1,141 @@
+"""Reading files: encodings detected, HTML and .docx, traditional script, bad input.
+
+Each variant is made from a real seed document, so the same tasks must come out.
+"""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from mandategraph.errors import ReadError
+from mandategraph.loaders.extract import extract_file
+from mandategraph.loaders.reading import read_document
+
+SEED = "taizhou_2022_work_plan.txt"
+
+
+def _tasks(path, **kw):
+    return [(t.path, t.text, [u.unit for u in t.lead], [u.unit for u in t.assist]) for t in extract_file(path, **kw).tasks]
+
+
+@pytest.fixture(scope="module")
+def seed_text(documents):
+    return (documents / SEED).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed_tasks(documents):
+    return _tasks(documents / SEED)
+
+
+@pytest.mark.parametrize("encoding, detected", [
+    ("gb18030", "gb18030"), ("gbk", None), ("utf-16", "utf-16"), ("utf-8-sig", "utf-8-sig"), ("utf-16-le", "utf-16"),
+])
+def test_encodings_are_detected_and_give_the_same_tasks(tmp_path, seed_text, seed_tasks, encoding, detected):
+    p = tmp_path / "plan.txt"
+    p.write_bytes(seed_text.encode(encoding))
+    raw = read_document(p)
+    if detected:
+        assert raw.encoding.replace("_", "-").lower().startswith(detected)
+    assert _tasks(p) == seed_tasks
+
+
+def test_encoding_override(tmp_path, seed_text, seed_tasks):
+    p = tmp_path / "plan.txt"
+    p.write_bytes(seed_text.encode("gb18030"))
+    assert _tasks(p, encoding="gb18030") == seed_tasks
+    with pytest.raises(ReadError, match="cannot decode as utf-8.*--encoding"):
+        extract_file(p, encoding="utf-8")
+
+
+def test_html_page_drops_navigation_and_keeps_tables(tmp_path, documents):
+    text = (documents / "jinan_shizhong_2024_work_plan.txt").read_text(encoding="utf-8")
+    body = "".join(f"<p>{line}</p>\n" for line in text.splitlines())
+    html = ("<!DOCTYPE html><html><head><meta charset='gbk'><title>x</title><script>var a=1;</script></head>"
+            "<body><nav>无障碍阅读 返回首页</nav><div>" + body + "</div><footer>打印本页</footer></body></html>")
+    p = tmp_path / "page.html"
+    p.write_bytes(html.replace("\xa0", "&nbsp;").encode("gbk"))
+    raw = read_document(p)
+    assert raw.format == "html" and "var a" not in raw.text and "无障碍阅读 返回首页" not in raw.text
+    assert _tasks(p) == _tasks(documents / "jinan_shizhong_2024_work_plan.txt")
+
+
+def test_html_table_becomes_rows(tmp_path):
+    rows = "".join(f"<tr><td>{n}</td><td>任务{n}内容</td><td>县财政局、县审计局</td><td>{n}月底前</td></tr>" for n in (1, 2))
+    html = ("<html><body><p>荣县2019年政务公开工作任务清单</p><table><tr><th>序号</th><th>重点任务</th>"
+            "<th>牵头单位</th><th>完成时限</th></tr>" + rows + "</table></body></html>")
+    p = tmp_path / "t.html"
+    p.write_text(html, encoding="utf-8")
+    ex = extract_file(p)
+    assert [(t.text, [u.raw for u in t.lead], t.deadline.normalized) for t in ex.tasks] == [
+        ("任务1内容", ["县财政局", "县审计局"], "2019-01-31"),
+        ("任务2内容", ["县财政局", "县审计局"], "2019-02-28"),
+    ]
+
+
+def test_docx_with_paragraphs_and_a_table(tmp_path, documents):
+    import docx
+
+    d = docx.Document()
+    text = (documents / SEED).read_text(encoding="utf-8")
+    prose, _, annex = text.partition("附件 1\n")
+    for line in prose.splitlines():
+        d.add_paragraph(line)
+    d.add_paragraph("附件 1")
+    d.add_paragraph("2022年台州市政务公开工作重点任务清单")
+    rows = [l for l in annex.splitlines() if l.count("|") >= 3]
+    table = d.add_table(rows=0, cols=4)
+    for line in rows:
+        cells = table.add_row().cells
+        for c, value in zip(cells, [x.strip() for x in line.split("|")[:4]]):
+            c.text = value
+    p = tmp_path / "plan.docx"
+    d.save(p)
+    assert read_document(p).format == "docx"
+    got = _tasks(p)
+    want = _tasks(documents / SEED)
+    assert len(got) == len(want)
+    assert [t[2] for t in got] == [t[2] for t in want]
+
+
+def test_traditional_script_is_matched_as_simplified_and_kept_as_written(tmp_path, seed_text, seed_tasks):
+    from opencc_purepy import OpenCC
+
+    p = tmp_path / "trad.txt"
+    p.write_text(OpenCC("s2t").convert(seed_text), encoding="utf-8")
+    ex = extract_file(p)
+    assert read_document(p).traditional
+    assert [[u.unit for u in t.lead] for t in ex.tasks] == [t[2] for t in seed_tasks]
+    assert ex.tasks[1].lead[0].raw == "市發展改革委"
+    assert "資訊公開" in ex.tasks[0].text or "信息公開" in ex.tasks[0].text
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty file"),
+    (b"\x00\x01\x02\x03" * 500, "binary file"),
+    ("一、公开\n（一）推进。".encode("utf-8")[:-1], "truncated"),
+    (bytes(range(128, 256)) * 40, "cannot decode|binary"),
+])
+def test_bad_files_give_errors_naming_the_file(tmp_path, content, message):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(content)
+    with pytest.raises(ReadError, match=message) as info:
+        extract_file(p)
+    assert "bad.txt" in str(info.value)
+
+
+def test_damaged_docx(tmp_path):
+    p = tmp_path / "broken.docx"
+    p.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(ReadError, match="broken.docx.*not a readable .docx"):
+        extract_file(p)
+
+
+def test_document_with_no_tasks(tmp_path):
+    from mandategraph.errors import ParseError
+
+    p = tmp_path / "notice.txt"
+    p.write_text("关于做好政务公开工作的通知\n各单位：请认真贯彻执行。\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="notice.txt.*no tasks found"):
+        extract_file(p)
