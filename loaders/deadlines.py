@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 
 from .model import Deadline
 
@@ -28,6 +29,7 @@ def _month_end(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
+@lru_cache(maxsize=16384)
 def parse_deadline(raw: str, year: int | None) -> Deadline | None:
     """Normalise a deadline cell; None for an empty cell.
 
@@ -72,7 +74,7 @@ def parse_deadline(raw: str, year: int | None) -> Deadline | None:
     return Deadline(text, None)
 
 
-_MILESTONE = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?\s*(?:底|末)?|年底|年内|年末)前?")
+_MILESTONE = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?\s*(?:底|末)?前?|年(?:底|内|末)前?)")
 
 
 def find_milestones(text: str) -> list[str]:
@@ -81,4 +83,6 @@ def find_milestones(text: str) -> list[str]:
     >>> find_milestones("全市2022年9月底前完成“1+N”政务新媒体矩阵建设任务")
     ['2022年9月底前']
     """
-    return [m.group(0) for m in _MILESTONE.finditer(text) if ("月" in m.group(0) or "年" in m.group(0)) and len(m.group(0)) > 2]
+    if "月" not in text and "年底" not in text and "年内" not in text and "年末" not in text:
+        return []
+    return [m.group(0) for m in _MILESTONE.finditer(text) if len(m.group(0)) > 2]

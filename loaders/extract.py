@@ -68,9 +68,50 @@ def _slots(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_LABELLED = re.compile(r"(?:^|(?<=[。；;]))[ \t\u3000]*(?:【)?(牵头单位|牵头部门|主责单位|责任单位|责任部门|配合单位|配合部门|协办单位|"
+                       r"完成时限|完成时间|时间要求|时限要求|时间节点)(?:】)?\s*[:：]([^\n；;]*)", re.M)
+_DEADLINE_LABELS = ("完成时限", "完成时间", "时间要求", "时限要求", "时间节点")
+
+
+def _carries_own_task(text: str) -> bool:
+    """Whether an item with sub-items is a task itself, not just their heading:
+    it names units, or says more than one sentence.
+
+    >>> _carries_own_task("聚焦重点领域，深化信息主动公开"), _carries_own_task("加强政策解读。做好解读。责任单位：县政府办公室")
+    (False, True)
+    """
+    if _slots(text) or _LABELLED.search(text):
+        return True
+    body = compact(text).rstrip("。；;")
+    return "。" in body
+
+
+def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
+    """Labelled lines of an item (责任单位：… / 完成时限：…): their spans, unit text, deadline text.
+
+    >>> _labelled_slots("推进公开。\n牵头单位：市财政局\n配合单位：市审计局\n完成时限：2023年6月底前")[1:]
+    ('牵头单位:市财政局,配合单位:市审计局', '2023年6月底前')
+    """
+    spans, units, deadline = [], [], ""
+    for m in _LABELLED.finditer(text):
+        if m.group(1) in _DEADLINE_LABELS:
+            deadline = m.group(2).strip()
+        else:
+            units.append(f"{m.group(1)}:{m.group(2).strip()}")
+        spans.append((m.start(), m.end()))
+    return spans, ",".join(units), deadline
+
+
 def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
     region = _Region(item.segments)
     text = region.text
+    labelled, label_units, label_deadline = _labelled_slots(text) if "：" in text or ":" in text else ([], "", "")
+    if labelled:
+        # Blank the labelled lines out (same length, so positions still map).
+        chars = list(text)
+        for a, b in labelled:
+            chars[a:b] = " " * (b - a)
+        text = "".join(chars)
     slots = _slots(text)
     groups: list[tuple[int, int, tuple[int, int, str] | None]] = []  # (start, end, slot)
     prev = 0
@@ -99,11 +140,23 @@ def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
             body = text[g_start:g_end]
             lead, assist, evidence = [], [], ""
         clean = compact(body).lstrip(_LEADING_PUNCT)
+        if labelled:
+            clean = clean.rstrip("；;，,、")
         if not clean:
             continue
+        deadline = None
+        if label_units or label_deadline:
+            last = part == len(groups) - 1
+            if label_units and (slot is None or last):
+                l2, a2 = parse_slot(label_units, LEAD, aliases)
+                lead = lead + [u for u in l2 if u.raw not in {x.raw for x in lead}]
+                assist = assist + [u for u in a2 if u.raw not in {x.raw for x in assist}]
+                evidence = "；".join(x for x in (evidence, label_units) if x)
+            if label_deadline:
+                deadline = parse_deadline(label_deadline, meta.year)
         tasks.append(Task(
             document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="prose",
-            path=list(item.path), marker=item.marker, text=clean, lead=lead, assist=assist, deadline=None,
+            path=list(item.path), marker=item.marker, text=clean, lead=lead, assist=assist, deadline=deadline,
             span=(region.doc(g_start + (len(text[g_start:g_end]) - len(text[g_start:g_end].lstrip(_LEADING_PUNCT)))),
                   region.doc(max(g_start, g_end - 1)) + 1),
             evidence=evidence, instruments=find_instruments(clean), milestones=find_milestones(clean), part=part,
@@ -132,8 +185,9 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases, section_path: list[s
         for ridx, r in enumerate(rows):
             if not r[gcol].strip() and groups[ridx] >= 0:
                 r[gcol] = next(rows[k][gcol] for k in range(ridx, -1, -1) if rows[k][gcol].strip())
+    # A blank lead or deadline cell is a merged cell; a blank assist cell just means none.
     for c, role in enumerate(roles):
-        if role in ("lead", "assist", "deadline"):
+        if role in ("lead", "deadline") or (role == "assist" and groups is not None):
             col = fill_merged([r[c] for r in rows], groups)
             for r, v in zip(rows, col):
                 r[c] = v
@@ -233,7 +287,7 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         meta.encoding, meta.format, meta.checksum, meta.traditional = raw.encoding, raw.format, raw.checksum, raw.traditional
     events: list[tuple[int, list[Task]]] = []
     for item in parsed.items:
-        if item.children and not _slots(_Region(item.segments).text):
+        if item.children and not _carries_own_task(_Region(item.segments).text):
             continue  # a heading of its sub-items
         if not item.segments:
             continue

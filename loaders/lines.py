@@ -20,6 +20,7 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern], ...] = (
     (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.*)$", re.S)),
 )
 
+_HEADING_FIRST = frozenset(_CN + "(（0123456789０１２３４５６７８９①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
 _NOISE = re.compile(
     r"^(?:无障碍阅读.*|关怀版.*|返回首页|网站首页.*|打印本页.*|打印整页.*|打印内容.*|关闭窗口.*|【?打印】?|【?关闭】?|"
     r"扫码使用手机浏览本页内容|扫一扫.*|分享到[:：]?.*|分享|字号[:：]?.*|[—–-]+\s*\d+\s*[—–-]+|第\s*\d+\s*页.*|"
@@ -32,6 +33,7 @@ _ANNEX = re.compile(r"^附\s*件\s*(\d*)\s*[:：]?\s*$")
 _ATTACH_LIST = re.compile(r"^附\s*件\s*[:：]\s*\S")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？!?]")
 _WS = re.compile(r"[\s\u3000\xa0]+")
+_LATIN_GAP = re.compile(r"(?<=[A-Za-z0-9])[ \t\u3000\xa0]+(?=[A-Za-z0-9])")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 
@@ -43,12 +45,9 @@ def compact(s: str) -> str:
     >>> compact("H5 and mobile")
     'H5 and mobile'
     """
-    def repl(m: re.Match) -> str:
-        a = s[m.start() - 1] if m.start() else ""
-        b = s[m.end()] if m.end() < len(s) else ""
-        return " " if a.isascii() and a.isalnum() and b.isascii() and b.isalnum() else ""
-
-    return _WS.sub(repl, s).strip()
+    if not _WS.search(s):
+        return s
+    return _WS.sub("", _LATIN_GAP.sub("\x00", s)).replace("\x00", " ").strip()
 
 
 def heading(line: str) -> tuple[int, str, str] | None:
@@ -62,6 +61,8 @@ def heading(line: str) -> tuple[int, str, str] | None:
     True
     """
     s = line.strip(" \t\u3000\xa0")
+    if not s or s[0] not in _HEADING_FIRST:
+        return None
     for rank, pat in HEADING_PATTERNS:
         m = pat.match(s)
         if m:
@@ -99,7 +100,10 @@ def is_title(line: str) -> bool:
     >>> is_title("2022年台州市政务公开工作重点任务清单"), is_title("市级有关单位名单"), is_title("强化稳就业保就业信息公开。")
     (True, True, False)
     """
-    s = _WS.sub("", line)
+    s = line.rstrip()
+    if not s or s[-1] not in "点单表工案" or len(s) > 80:
+        return False
+    s = _WS.sub("", s)
     return 4 <= len(s) <= 60 and not _SENTENCE_PUNCT.search(s) and bool(_TITLE.search(s))
 
 

@@ -52,7 +52,7 @@ def read_metadata(source: str, text: str, titles: list[str], preamble: list[str]
     if jurisdiction:
         meta.jurisdiction = resolve(jurisdiction)
     else:
-        meta.jurisdiction = (find_in_text(title, head + "\n" + "\n".join(signatures), text[:20000])
+        meta.jurisdiction = (find_in_text(title, head + "\n" + "\n".join(signatures), text[:5000], text[:30000])
                              or Jurisdiction(""))
     if year is not None:
         meta.year = year

@@ -7,6 +7,7 @@ reading conventions of DESIGN.md.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Mapping
 
 from .model import UnitRef
@@ -32,6 +33,9 @@ def _label_role(label: str, has_lead_label: bool) -> str:
 def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None) -> tuple[list[UnitRef], list[UnitRef]]:
     """Lead and assist units named in one responsibility slot.
 
+    Plans repeat the same unit cells row after row, so slots read with the
+    default alias table are remembered (the result is immutable).
+
     >>> lead, assist = parse_slot("牵头单位:县政府办公室,配合单位:县政府有关部门、工业园区管委会")
     >>> [u.raw for u in lead], [u.raw for u in assist]
     (['县政府办公室'], ['县政府有关部门', '工业园区管委会'])
@@ -41,6 +45,19 @@ def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str
     >>> [u.raw for u in parse_slot("各地、各部门分别负责")[0]]
     ['各地', '各部门']
     """
+    if aliases is None:
+        lead_t, assist_t = _parse_slot_cached(content, default_role)
+        return list(lead_t), list(assist_t)
+    return _parse_slot(content, default_role, aliases)
+
+
+@lru_cache(maxsize=65536)
+def _parse_slot_cached(content: str, default_role: str) -> tuple[tuple[UnitRef, ...], tuple[UnitRef, ...]]:
+    lead, assist = _parse_slot(content, default_role, None)
+    return tuple(lead), tuple(assist)
+
+
+def _parse_slot(content: str, default_role: str, aliases: Mapping[str, str] | None) -> tuple[list[UnitRef], list[UnitRef]]:
     lead: list[UnitRef] = []
     assist: list[UnitRef] = []
 
@@ -86,6 +103,7 @@ def _dedupe(refs: list[UnitRef]) -> list[UnitRef]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def is_responsibility_slot(content: str) -> bool:
     """Whether a parenthetical's content names responsible units.
 
