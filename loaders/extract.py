@@ -87,7 +87,7 @@ def _carries_own_task(text: str) -> bool:
 
 
 def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
-    """Labelled lines of an item (责任单位：… / 完成时限：…): their spans, unit text, deadline text.
+    r"""Labelled lines of an item (责任单位：… / 完成时限：…): their spans, unit text, deadline text.
 
     >>> _labelled_slots("推进公开。\n牵头单位：市财政局\n配合单位：市审计局\n完成时限：2023年6月底前")[1:]
     ('牵头单位:市财政局,配合单位:市审计局', '2023年6月底前')
