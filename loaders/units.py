@@ -176,6 +176,12 @@ def canonical_unit(name: str, aliases: Mapping[str, str] | None = None) -> str:
     '市大数据发展中心'
     >>> canonical_unit("各县〈市、区〉政府办公室")
     '各县(市、区)政府办公室'
+
+    A bracket naming the same unit's other title is an alias, not part of
+    its identity:
+
+    >>> canonical_unit("市委宣传部（市新闻办）"), canonical_unit("区政府各部门(单位)")
+    ('市委宣传部', '区政府各部门(单位)')
     """
     table = load_aliases() if aliases is None else aliases
     folded = _fold_brackets(name)
@@ -183,6 +189,8 @@ def canonical_unit(name: str, aliases: Mapping[str, str] | None = None) -> str:
     m = re.search(r"\([^()]*\)$", folded)
     if m and m.start() > 0 and not folded.startswith("各"):
         base, bracket = folded[: m.start()], m.group(0)
+        if looks_like_unit(bracket[1:-1]):
+            bracket = ""
     if base in table:
         return table[base] + bracket
     p = _PREFIX.match(base)
