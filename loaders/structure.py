@@ -200,6 +200,8 @@ def _next_nonblank(lines, i: int) -> str:
 
 def _header_like(cells: list[str]) -> bool:
     cells = [c for c in cells if c.strip()]
+    if cells and cells[0].strip().isdigit():
+        return False  # a numbered data row
     return len(cells) >= 2 and sum(is_header_cell(c) for c in cells) >= max(2, len(cells) - 1)
 
 
