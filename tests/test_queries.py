@@ -251,3 +251,215 @@ def test_result_columns_are_the_agreed_ones(small):
         "tasks_citing": ["instrument", "task_id", "jurisdiction", "year"],
         "shares_work_with": ["unit", "other_unit", "shared"],
     }
+
+
+# ---------------------------------------------------------------- answers on the seed build
+#
+# Worked out by reading the seed documents and the hand-written goldens in
+# tests/golden/ (never by running mandategraph). A task's id is
+# T:<first 16 hex digits of its file's SHA-256>:<its line in the golden file>
+# (graph/ids.py); a unit's name is the canonical one that data/unit_aliases.csv
+# gives for the name as written (县发改局 → 县发展和改革局).
+
+import hashlib  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+DOCS = TESTS.parent / "data" / "documents"
+
+
+def tid(stem: str, line: int) -> str:
+    return f"T:{hashlib.sha256((DOCS / f'{stem}.txt').read_bytes()).hexdigest()[:16]}:{line:04d}"
+
+
+RX, TZ, WZ19, WZ22, JN = ("rongxian_2019_work_plan", "taizhou_2022_work_plan", "wenzhou_2019_task_table",
+                          "wenzhou_2022_work_plan", "jinan_shizhong_2024_work_plan")
+
+# 荣县's units as written in the plan → canonical names (data/unit_aliases.csv, prefix 县).
+RONGXIAN_CANONICAL = {
+    "县发改局": "县发展和改革局", "县文广旅游局": "县文化广电旅游局", "县市场监管局": "县市场监督管理局",
+    "县政府办公室": "县人民政府办公室", "县人力资源社会保障局": "县人力资源和社会保障局",
+    "县自然资源规划局": "县自然资源和规划局", "县住建局": "县住房和城乡建设局", "县行政审批局": "县行政审批服务局",
+    "县委编办": "县委机构编制委员会办公室", "县政府新闻办": "县人民政府新闻办公室",
+}
+
+
+def rongxian_golden():
+    for line, text in enumerate((TESTS / "golden" / f"{RX}.jsonl").read_text(encoding="utf-8").splitlines(), 1):
+        task = json.loads(text)
+        yield line, task, [RONGXIAN_CANONICAL.get(u, u) for u in task["lead"]], \
+            [RONGXIAN_CANONICAL.get(u, u) for u in task["assist"]]
+
+
+def test_seed_unit_load_of_rongxian(seed_build):
+    # Leads counted over the 12 parentheticals: 县政府办公室 in 一(三) 二(一) 二(二) 三(一) 三(二) 三(三)
+    # 四(一) 四(二); 县发改局 in 一(一) 一(三) 二(三) 二(四); 县政府新闻办 in 三(二) 三(三) 四(二);
+    # 县财政局 in 一(二) 一(三) 二(四); 县人力资源社会保障局 (first by id of the eight with two).
+    assert rows("unit_load", seed_build, jurisdiction="荣县", limit=5) == [
+        ("U:510321:县人民政府办公室", "县人民政府办公室", "荣县", 8, 0),
+        ("U:510321:县发展和改革局", "县发展和改革局", "荣县", 4, 0),
+        ("U:510321:县人民政府新闻办公室", "县人民政府新闻办公室", "荣县", 3, 0),
+        ("U:510321:县财政局", "县财政局", "荣县", 3, 0),
+        ("U:510321:县人力资源和社会保障局", "县人力资源和社会保障局", "荣县", 2, 0)]
+    everything = rows("unit_load", seed_build, jurisdiction="荣县", limit=100)
+    # 24 leading units, then the three groups that only assist (责任单位 / 配合单位 next to a 牵头单位).
+    assert len(everything) == 27
+    assert everything[-3:] == [
+        ("U:510321:县政府有关部门", "县政府有关部门", "荣县", 0, 10),
+        ("U:510321:工业园区管委会", "工业园区管委会", "荣县", 0, 10),
+        ("U:510321:各乡镇政府", "各乡镇政府", "荣县", 0, 7)]
+    assert sum(r[3] for r in everything) == 46 and sum(r[4] for r in everything) == 27
+
+
+def test_seed_unit_tasks_by_the_name_as_written(seed_build):
+    # 县政府新闻办 is named in 三(二), 三(三) and 四(二): golden lines 9, 10 and 12.
+    assert [r[:3] for r in rows("unit_tasks", seed_build, unit="县政府新闻办")] == [
+        (2019, "lead", tid(RX, 9)), (2019, "lead", tid(RX, 10)), (2019, "lead", tid(RX, 12))]
+
+
+def test_seed_jurisdiction_year_tasks_of_rongxian(seed_build):
+    expected = []
+    for line, task, leads, assists in rongxian_golden():
+        mandates = [("lead", u) for u in sorted(leads)] + [("assist", u) for u in sorted(assists)]
+        for role, unit in mandates or [("", "")]:
+            expected.append((tid(RX, line), task["marker"], role, unit, ""))
+    got = rows("jurisdiction_year_tasks", seed_build, jurisdiction="荣县", year=2019)
+    assert len(got) == 46 + 27 + 3  # 73 mandates, and 五(一) 五(二) 五(三) with no unit
+    assert got == expected
+
+
+def test_seed_co_leads_in_rongxian(seed_build):
+    got = rows("co_leads", seed_build, jurisdiction="荣县")
+    # 县政府办公室 and 县政府新闻办 lead 三(二), 三(三) and 四(二) together.
+    assert got[0] == ("县人民政府办公室", "县人民政府新闻办公室", 3)
+    # Two shared: every pair of the six units leading both 一(三) and 二(四), plus 县发改局 with
+    # 县市场监管局 (一(一), 二(四)), 县司法局 (二(三), 二(四)) and 县文广旅游局 (一(一), 一(三)).
+    six = ["县发展和改革局", "县财政局", "县人力资源和社会保障局", "县自然资源和规划局", "县住房和城乡建设局",
+           "县行政审批服务局"]
+    twos = {frozenset(p) for p in itertools.combinations(six, 2)} | {
+        frozenset(("县发展和改革局", u)) for u in ("县市场监督管理局", "县司法局", "县文化广电旅游局")}
+    assert {frozenset(r[:2]) for r in got if r[2] == 2} == twos
+    assert all(r[2] == 1 for r in got[1 + len(twos):])
+    pairs = {frozenset(p) for _, _, leads, _ in rongxian_golden() for p in itertools.combinations(leads, 2)}
+    assert len(got) == len(pairs)
+
+
+def test_seed_tasks_without_lead(seed_build):
+    # 济南市中区's prose items (一)…(十九) and 温州市 2022's (一)…(十五) carry no units (their units
+    # are in the annex tables); 荣县's 五(一)…五(三) have no parenthetical.
+    assert [r[:3] for r in rows("tasks_without_lead", seed_build)] == (
+        [(tid(JN, i), "济南市市中区", 2024) for i in range(1, 20)]
+        + [(tid(WZ22, i), "温州市", 2022) for i in range(1, 16)]
+        + [(tid(RX, i), "荣县", 2019) for i in range(13, 16)])
+
+
+def test_seed_deadlines_by_month(seed_build):
+    # From the 完成时限 slots: 济南 "2024年12月底前" ×49 and 长期坚持 ×5; 台州 三季度前 ×5, 11月底前 ×2,
+    # 12月底前/全年 ×13; 温州 2019 10月底前 ×1, 11月底前 ×2; 温州 2022 (county list and 市直 list) 6月 ×2,
+    # 9月/三季度 ×9, 10月 ×3, 11月 ×1, 12月底前/全年 ×25.
+    assert rows("deadlines_by_month", seed_build) == [
+        ("台州市", "2022-09", 5), ("台州市", "2022-11", 2), ("台州市", "2022-12", 13),
+        ("济南市市中区", "2024-12", 49), ("济南市市中区", "ongoing", 5),
+        ("温州市", "2019-10", 1), ("温州市", "2019-11", 2), ("温州市", "2022-06", 2), ("温州市", "2022-09", 9),
+        ("温州市", "2022-10", 3), ("温州市", "2022-11", 1), ("温州市", "2022-12", 25)]
+
+
+def test_seed_group_members(seed_build):
+    # 温州市 2022, 附件2 市级有关单位名单: 22 units, as canonical names (a bracketed second title
+    # is an alias: 市委宣传部（市新闻办） is 市委宣传部).
+    assert sorted(r[3] for r in rows("group_members", seed_build, jurisdiction="温州市")) == sorted([
+        "市委宣传部", "市委网络安全和信息化委员会办公室", "市信访局", "市发展和改革委员会",
+        "市经济和信息化局", "市教育局", "市民政局", "市司法局", "市财政局", "市人力资源和社会保障局",
+        "市自然资源和规划局", "市生态环境局", "市住房和城乡建设局", "市农业农村局", "市文化广电旅游局",
+        "市卫生健康委员会", "市应急管理局", "市国有资产监督管理委员会", "市市场监督管理局", "市金融工作办公室",
+        "市大数据发展管理局", "市政务服务管理局"])
+    assert {r[:2] for r in rows("group_members", seed_build, jurisdiction="温州市")} == {
+        ("U:330300:市级有关单位", "市级有关单位")}
+    # 台州市 2022, 附件2: 54 names separated by 、 (市大数 据发展中心 has a stray space).
+    taizhou = rows("group_members", seed_build, jurisdiction="台州市")
+    assert len(taizhou) == 54
+    assert {"市大数据发展中心", "市疫情防控指挥部", "市委组织部", "市文化广电旅游体育局"} <= {r[3] for r in taizhou}
+
+
+def test_seed_tasks_citing(seed_build):
+    # 《浙江省公共数据条例》: 台州 三(四) (golden line 20) and 温州 2022 三(十二) (line 12).
+    assert rows("tasks_citing", seed_build, title="公共数据条例") == [
+        ("浙江省公共数据条例", tid(TZ, 20), "台州市", 2022), ("浙江省公共数据条例", tid(WZ22, 12), "温州市", 2022)]
+    # 《中华人民共和国政府信息公开条例》: 台州 二(四) (line 15), 温州 2022 二(八) (line 8). 荣县's
+    # "贯彻落实政府信息公开条例" has no 《》 and is not a citation.
+    assert rows("tasks_citing", seed_build, title="政府信息公开条例") == [
+        ("中华人民共和国政府信息公开条例", tid(TZ, 15), "台州市", 2022),
+        ("中华人民共和国政府信息公开条例", tid(WZ22, 8), "温州市", 2022)]
+    assert rows("tasks_citing", seed_build, title="重大行政决策程序") == [
+        ("重大行政决策程序暂行条例", tid(RX, 4), "荣县", 2019)]
+
+
+def test_seed_shares_work_with(seed_build):
+    # 县政府新闻办's tasks 三(二), 三(三), 四(二): 县政府办公室 is on all three, the assisting groups
+    # on 三(二) and 三(三), 县信访局 on 三(二).
+    assert rows("shares_work_with", seed_build, unit="县人民政府新闻办公室") == [
+        ("县人民政府新闻办公室", "县人民政府办公室", 3),
+        ("县人民政府新闻办公室", "县政府有关部门", 2),
+        ("县人民政府新闻办公室", "各乡镇政府", 2),
+        ("县人民政府新闻办公室", "工业园区管委会", 2),
+        ("县人民政府新闻办公室", "县信访局", 1)]
+
+
+# ---------------------------------------------------------------- continuity and themes: Cypher = plain Python
+#
+# These answers depend on the build's own CONTINUES / SIMILAR_TO / IN_THEME
+# edges (scored against hand-matched pairs in tests/test_continuity.py), so
+# here each query is checked against the same question asked in plain Python
+# over the seed graph.
+
+def _edges(g, kind):
+    return [(u, v) for u, v, k in g.edges(keys=True) if k == kind]
+
+
+def test_seed_task_status_matches_the_continues_edges(seed_build, seed_graph):
+    g = seed_graph
+    tasks = {n: d for n, d in g.nodes(data=True) if d["label"] == "Task" and d["jurisdiction"] == "温州市"}
+    cont = [(u, v) for u, v in _edges(g, "CONTINUES") if u in tasks and v in tasks]
+    expected = sorted(
+        [(t, 2019, "continued" if any(u == t and tasks[v]["year"] == 2022 for u, v in cont) else "dropped")
+         for t, d in tasks.items() if d["year"] == 2019]
+        + [(t, 2022, "new") for t, d in tasks.items()
+           if d["year"] == 2022 and not any(v == t and tasks[u]["year"] == 2019 for u, v in cont)],
+        key=lambda r: (r[1], r[2], r[0]))
+    assert rows("task_status", seed_build, jurisdiction="温州市", from_year=2019, to_year=2022) == expected
+    assert len([r for r in expected if r[1] == 2019]) == 39  # every 2019 row is continued or dropped
+
+
+def test_seed_themes_by_year_matches_the_in_theme_edges(seed_build, seed_graph):
+    g = seed_graph
+    counts: dict = {}
+    for t, th in _edges(g, "IN_THEME"):
+        key = (g.nodes[t]["jurisdiction"], g.nodes[t]["year"], g.nodes[th]["pref_label"])
+        counts.setdefault(key, set()).add(t)
+    expected = sorted(((*k, len(v)) for k, v in counts.items()), key=lambda r: (r[0], r[1], -r[3], r[2]))
+    assert rows("themes_by_year", seed_build) == expected
+
+
+def test_seed_template_tasks_match_the_similar_to_edges(seed_build, seed_graph):
+    g = seed_graph
+    others: dict = {}
+    for u, v in _edges(g, "SIMILAR_TO"):
+        for a, b in ((u, v), (v, u)):
+            if g.nodes[a]["jurisdiction"] != g.nodes[b]["jurisdiction"]:
+                others.setdefault(a, set()).add(g.nodes[b]["jurisdiction"])
+    expected = sorted(((t, g.nodes[t]["jurisdiction"], len(js)) for t, js in others.items()),
+                      key=lambda r: (-r[2], r[0]))
+    assert rows("template_tasks", seed_build, min_jurisdictions=2) == expected
+
+
+def test_seed_continued_chains_match_the_continues_edges(seed_build, seed_graph):
+    import networkx as nx
+
+    cont = nx.DiGraph(_edges(seed_graph, "CONTINUES"))
+    starts = [n for n in cont if cont.in_degree(n) == 0]
+    expected = sorted(((s, e, len(p)) for s in starts for e in cont if cont.out_degree(e) == 0
+                       for p in nx.all_simple_paths(cont, s, e) if len(p) >= 2),
+                      key=lambda r: (-r[2], r[0], r[1]))
+    assert rows("continued_chains", seed_build, min_years=2) == expected
