@@ -1,0 +1,704 @@
+"""Continuity between tasks: CONTINUES, SIMILAR_TO and DETAILS edges, and task status.
+
+Similarity is made for Chinese text, which has no word boundaries: each task
+becomes a TF-IDF vector of character 2- and 3-grams (scikit-learn's
+``TfidfTransformer`` with sublinear tf over hashed n-gram counts), and two
+tasks score either
+
+- ``cosine``: the cosine of their vectors, or
+- ``containment``: the IDF mass of the n-grams they share divided by the IDF
+  mass of the shorter one (1.0 when one restates a part of the other, as an
+  annex row restates a sentence of a prose item).
+
+Every linker keeps only pairs scoring at least a threshold, then *matches*
+them: ``one_to_one`` lets each task take part in at most one link per
+counterpart group (greedy by score, which is what scipy's assignment would
+give on these sparse, well-separated scores, at a fraction of the cost), and
+``many_to_one`` lets several tasks on the left share one task on the right.
+
+Cross-jurisdiction linking at national scale (~800k tasks) cannot score all
+pairs. :func:`link_similar` then blocks with MinHash LSH over the *sentences*
+of each task (template-following plans share sentences even when they cut
+them into tasks differently), pairs tasks that collide in a band within a
+small sliding window of each bucket, and scores only those pairs exactly.
+Work and memory grow linearly with the number of tasks.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "TaskLike",
+    "TaskRef",
+    "Link",
+    "StatusRow",
+    "Vectors",
+    "DEFAULTS",
+    "similarity_text",
+    "vectorize",
+    "match",
+    "link_continues",
+    "link_similar",
+    "link_details",
+    "task_status",
+    "status_by_task",
+]
+
+Measure = Literal["cosine", "containment"]
+Matching = Literal["one_to_one", "many_to_one", "best"]
+
+
+@runtime_checkable
+class TaskLike(Protocol):
+    """What the linkers read from a task. :class:`TaskRef` is one; so is any object with these."""
+
+    id: str
+    text: str
+    year: int | None
+    jurisdiction: str
+    source: str  # "prose" | "table"
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task as the linkers see it."""
+
+    id: str
+    text: str
+    year: int | None = None
+    jurisdiction: str = ""
+    source: str = "prose"
+
+    @classmethod
+    def from_task(cls, task_id: str, task) -> "TaskRef":
+        """From a :class:`mandategraph.loaders.model.Task` and the id the graph gave it."""
+        return cls(task_id, task.text, task.year, task.jurisdiction, task.source)
+
+
+class Link(NamedTuple):
+    """One scored edge: CONTINUES earlier→later, SIMILAR_TO a→b, DETAILS row→item."""
+
+    source: str
+    target: str
+    score: float
+
+
+class StatusRow(NamedTuple):
+    """A task's status between two consecutive years of its jurisdiction."""
+
+    task_id: str
+    jurisdiction: str
+    year: int  # the task's own year: from_year or to_year
+    from_year: int
+    to_year: int
+    status: str  # "continued" | "dropped" (a from_year task) | "new" (a to_year task)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Settings chosen by measurement on the hand-matched seed pairs (tests/continuity/).
+
+    CONTINUES across years is paraphrase (2019 and 2022 plans word the same
+    work differently): character 1- and 2-grams score it best, because single
+    characters carry meaning in Chinese and longer n-grams rarely survive the
+    rewording. SIMILAR_TO between plans following one template shares whole
+    phrases, and 1-2-grams still do best. DETAILS asks whether a row's words
+    recur inside a longer item: containment of 1-3-grams.
+    Thresholds sit mid-plateau of F1 (see bench/bench_continuity.py).
+    """
+
+    continues_threshold: float = 0.15
+    continues_measure: Measure = "cosine"
+    continues_ngrams: tuple[int, int] = (1, 2)
+    continues_matching: Matching = "best"
+    similar_threshold: float = 0.25
+    similar_measure: Measure = "cosine"
+    similar_ngrams: tuple[int, int] = (1, 2)
+    similar_matching: Matching = "best"
+    details_threshold: float = 0.25
+    details_measure: Measure = "containment"
+    details_ngrams: tuple[int, int] = (1, 3)
+
+
+DEFAULTS = Defaults()
+
+# ---------------------------------------------------------------------------
+# Text to vectors
+
+_DIGITS = re.compile(r"\d+")
+_NON_WORD = re.compile(r"[\W_]+")
+_SENTENCE = re.compile(r"[。；;！!？?\n]+")
+
+
+def similarity_text(text: str) -> str:
+    """The text n-grams are cut from: NFKC, digit runs as ``0``, punctuation runs as one space.
+
+    Digits are folded so that "2019年底前" and "2022年底前" agree; a space marks a
+    boundary no n-gram may cross.
+
+    >>> similarity_text("2022年，编制全市公共数据开放目录（12项）")
+    '0年 编制全市公共数据开放目录 0项 '
+    """
+    t = unicodedata.normalize("NFKC", text)
+    t = _DIGITS.sub("0", t)
+    return _NON_WORD.sub(" ", t)
+
+
+_M64 = np.uint64(0x9E3779B97F4A7C15)  # odd constant of Fibonacci hashing
+_P64 = np.uint64(0x100000001B3)  # FNV-1a prime
+
+
+def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of all texts end to end, and the document of each position."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    return codes, doc
+
+
+def _gram_hashes(codes: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every character n-gram inside one document and one clause."""
+    m = len(codes) - n + 1
+    if m <= 0:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    ok = doc[:m] == doc[n - 1:]
+    h = np.full(m, (n * int(_M64)) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)  # seed per n
+    for k in range(n):
+        c = codes[k:k + m]
+        ok &= c != 32  # the clause boundary written by similarity_text
+        h = (h ^ c) * _P64
+    return h[ok], doc[:m][ok]
+
+
+def _count_matrix(texts: Sequence[str], ngrams: tuple[int, int], bits: int, chunk: int = 50_000) -> sp.csr_matrix:
+    """Hashed character n-gram counts, documents in chunks so memory stays flat."""
+    shift = np.uint64(64 - bits)
+    blocks = []
+    for start in range(0, len(texts), chunk):
+        part = [similarity_text(t) for t in texts[start:start + chunk]]
+        codes, doc = _codes(part)
+        rows, cols = [], []
+        for n in range(ngrams[0], ngrams[1] + 1):
+            h, d = _gram_hashes(codes, doc, n)
+            rows.append(d)
+            cols.append(((h * _M64) >> shift).astype(np.int64))
+        r = np.concatenate(rows) if rows else np.empty(0, np.int64)
+        c = np.concatenate(cols) if cols else np.empty(0, np.int64)
+        m = sp.csr_matrix((np.ones(len(r), np.float32), (r, c)), shape=(len(part), 1 << bits))
+        m.sum_duplicates()
+        blocks.append(m)
+    if not blocks:
+        return sp.csr_matrix((0, 1 << bits), dtype=np.float32)
+    return sp.vstack(blocks, format="csr")
+
+
+@dataclass
+class Vectors:
+    """TF-IDF vectors of a list of tasks, and what containment needs."""
+
+    ids: list[str]
+    tfidf: sp.csr_matrix  # l2-normalised rows, sublinear tf
+    presence: sp.csr_matrix  # 1 where a row has the n-gram
+    idf: np.ndarray  # per column
+    mass: np.ndarray  # per row: sum of idf over the row's n-grams
+
+    def index(self) -> dict[str, int]:
+        return {i: k for k, i in enumerate(self.ids)}
+
+    def scores(self, a: np.ndarray, b: np.ndarray, measure: Measure = "cosine") -> np.ndarray:
+        """Dense ``len(a) x len(b)`` score matrix between rows ``a`` and rows ``b``."""
+        if measure == "cosine":
+            return (self.tfidf[a] @ self.tfidf[b].T).toarray().astype(np.float64)
+        if measure == "containment":
+            shared = (self.presence[a].multiply(self.idf) @ self.presence[b].T).toarray().astype(np.float64)
+            denom = np.minimum.outer(self.mass[a], self.mass[b])
+            return np.divide(shared, denom, out=np.zeros_like(shared), where=denom > 0)
+        raise ValueError(f"unknown measure {measure!r}; expected 'cosine' or 'containment'")
+
+    def pair_scores(self, a: np.ndarray, b: np.ndarray, measure: Measure = "cosine",
+                    chunk: int = 200_000) -> np.ndarray:
+        """Scores of the row pairs ``(a[k], b[k])`` only, in chunks."""
+        out = np.empty(len(a), dtype=np.float64)
+        for s in range(0, len(a), chunk):
+            ia, ib = a[s:s + chunk], b[s:s + chunk]
+            if measure == "cosine":
+                out[s:s + chunk] = np.asarray(self.tfidf[ia].multiply(self.tfidf[ib]).sum(axis=1)).ravel()
+            elif measure == "containment":
+                shared = np.asarray(self.presence[ia].multiply(self.presence[ib]).multiply(self.idf)
+                                    .sum(axis=1)).ravel()
+                denom = np.minimum(self.mass[ia], self.mass[ib])
+                out[s:s + chunk] = np.divide(shared, denom, out=np.zeros_like(shared), where=denom > 0)
+            else:
+                raise ValueError(f"unknown measure {measure!r}; expected 'cosine' or 'containment'")
+        return out
+
+
+def vectorize(tasks: Sequence[TaskLike], ngrams: tuple[int, int] = (2, 3), bits: int = 20) -> Vectors:
+    """TF-IDF vectors of character n-grams, IDF fitted on ``tasks`` themselves.
+
+    N-grams are hashed into ``2**bits`` columns (no vocabulary to hold at
+    national scale; at 2**20 columns collisions are rare for a few hundred
+    thousand distinct n-grams).
+
+    >>> v = vectorize([TaskRef("a", "编制公共数据开放目录"), TaskRef("b", "有序开放公共数据"),
+    ...                TaskRef("c", "举办政务公开工作培训班")])
+    >>> v.scores(np.array([0]), np.array([1, 2])).round(2).tolist()
+    [[0.28, 0.0]]
+    >>> v.scores(np.array([0]), np.array([1, 2]), "containment").round(2).tolist()
+    [[0.39, 0.0]]
+    """
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    counts = _count_matrix([t.text for t in tasks], ngrams, bits)
+    tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
+    tfidf = tf.fit_transform(counts).astype(np.float32).tocsr()
+    presence = counts.copy()
+    presence.data[:] = 1.0
+    idf = tf.idf_.astype(np.float32)
+    mass = np.asarray(presence.multiply(idf).sum(axis=1), dtype=np.float64).ravel()
+    return Vectors([t.id for t in tasks], tfidf, presence.astype(np.float32), idf, mass)
+
+
+# ---------------------------------------------------------------------------
+# Matching
+
+
+def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
+          left_group: np.ndarray | None = None, right_group: np.ndarray | None = None,
+          matching: Matching = "one_to_one") -> np.ndarray:
+    """Greedy matching by score over candidate edges; returns the indices of the kept edges.
+
+    Edge ``k`` joins ``left[k]`` and ``right[k]``. With ``one_to_one`` each left
+    item keeps at most one edge towards each ``right_group`` and each right item
+    at most one edge from each ``left_group`` (groups default to one group, so
+    plain one-to-one). With ``many_to_one`` only the left side is limited.
+    With ``best`` an edge is kept when it is the best edge of its left slot
+    *or* of its right slot: every item keeps its own best counterpart, and an
+    item may be the best of several (a coarse prose item chosen by the finer
+    tasks that each restate a part of it). Ties go to the earlier edge. The result equals the classic greedy loop
+    (best edge first, skip edges touching a used end) but runs as a few
+    vectorised rounds: each round keeps every edge that is the best of both
+    its ends among the edges still open.
+
+    >>> keep = match(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([.9, .8, .85, .1]))
+    >>> keep.tolist()  # 0-0 (0.9) first; then 1-1 is the only edge left open
+    [0, 3]
+    >>> match(np.array([0, 1]), np.array([0, 0]), np.array([.9, .8]), matching="many_to_one").tolist()
+    [0, 1]
+    >>> match(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([.9, .8, .85, .1]), matching="best").tolist()
+    [0, 2]
+    """
+    n = len(score)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    lg = np.zeros(n, np.int64) if right_group is None else np.asarray(right_group, np.int64)
+    rg = np.zeros(n, np.int64) if left_group is None else np.asarray(left_group, np.int64)
+    # A left "slot" is (left item, the group it links into); likewise on the right.
+    lkey = np.unique(np.stack([np.asarray(left, np.int64), lg]), axis=1, return_inverse=True)[1].ravel()
+    rkey = np.unique(np.stack([np.asarray(right, np.int64), rg]), axis=1, return_inverse=True)[1].ravel()
+    order = np.lexsort((np.arange(n), -np.asarray(score, dtype=np.float64)))
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    if matching not in ("one_to_one", "many_to_one", "best"):
+        raise ValueError(f"unknown matching {matching!r}; expected 'one_to_one', 'many_to_one' or 'best'")
+    if matching == "best":
+        # Each slot's single best edge, from either side: no iteration needed.
+        best_l = np.full(lkey.max() + 1, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(best_l, lkey, rank)
+        best_r = np.full(rkey.max() + 1, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(best_r, rkey, rank)
+        out = np.flatnonzero((best_l[lkey] == rank) | (best_r[rkey] == rank))
+        return out[np.argsort(rank[out])]
+    both = matching == "one_to_one"
+    open_ = np.ones(n, bool)
+    kept = []
+    big = np.iinfo(np.int64).max
+    while open_.any():
+        idx = np.flatnonzero(open_)
+        best_l = np.full(lkey.max() + 1, big, np.int64)
+        np.minimum.at(best_l, lkey[idx], rank[idx])
+        win = best_l[lkey[idx]] == rank[idx]
+        if both:
+            best_r = np.full(rkey.max() + 1, big, np.int64)
+            np.minimum.at(best_r, rkey[idx], rank[idx])
+            win &= best_r[rkey[idx]] == rank[idx]
+        chosen = idx[win]
+        kept.append(chosen)
+        used_l = np.zeros(lkey.max() + 1, bool)
+        used_l[lkey[chosen]] = True
+        closed = used_l[lkey[idx]]
+        if both:
+            used_r = np.zeros(rkey.max() + 1, bool)
+            used_r[rkey[chosen]] = True
+            closed |= used_r[rkey[idx]]
+        open_[idx[closed]] = False
+    out = np.concatenate(kept)
+    return out[np.argsort(rank[out])]
+
+
+def _dense_links(v: Vectors, a: np.ndarray, b: np.ndarray, threshold: float, measure: Measure,
+                 matching: Matching) -> list[Link]:
+    """Score all of ``a`` against all of ``b``, keep ``>= threshold``, match."""
+    if len(a) == 0 or len(b) == 0:
+        return []
+    s = v.scores(a, b, measure)
+    i, j = np.nonzero(s >= threshold)
+    keep = match(i, j, s[i, j], matching=matching)
+    return [Link(v.ids[a[i[k]]], v.ids[b[j[k]]], round(float(s[i[k], j[k]]), 4)) for k in keep]
+
+
+# ---------------------------------------------------------------------------
+# CONTINUES
+
+
+def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: float | None = None, *,
+                   measure: Measure | None = None, matching: Matching | None = None,
+                   by_source: bool = True, ngrams: tuple[int, int] | None = None) -> list[Link]:
+    """CONTINUES links within one jurisdiction, each year to the next year present.
+
+    Parameters
+    ----------
+    tasks_by_year : mapping of year to tasks
+        The tasks of one jurisdiction. With three or more years, each year is
+        linked to the next one present, so chains form (2019 → 2022 → 2023).
+    threshold : float, optional
+        Minimum score (default ``DEFAULTS.continues_threshold``).
+    measure : {"cosine", "containment"}, optional
+        Default ``DEFAULTS.continues_measure``.
+    matching : {"best", "one_to_one", "many_to_one"}, optional
+        Default ``DEFAULTS.continues_matching`` (``best``): each task keeps its
+        best counterpart on the other side, so an earlier task continues in
+        at most one later task per layer, while a later item that merges
+        several earlier tasks keeps them all. ``one_to_one`` forbids merging.
+    ngrams : (int, int), optional
+        Character n-gram range, default ``DEFAULTS.continues_ngrams``.
+    by_source : bool
+        Match separately against the later year's prose items and its table
+        rows, so that a task may continue both in a prose item and in the
+        annex row that restates it (a plan writes its work twice; DETAILS ties
+        the two together).
+
+    Returns
+    -------
+    list of Link
+        ``(earlier_id, later_id, score)``, by year pair then by score.
+
+    Examples
+    --------
+    >>> y19 = [TaskRef("a", "建成全市统一公共数据开放平台，加快推动公共数据开放", 2019),
+    ...        TaskRef("b", "持续做好人大代表建议和政协提案办理结果公开工作", 2019)]
+    >>> y22 = [TaskRef("c", "编制全市公共数据开放目录，有序开放公共数据", 2022),
+    ...        TaskRef("d", "举办全市政务公开工作培训班", 2022)]
+    >>> [l[:2] for l in link_continues({2019: y19, 2022: y22})]
+    [('a', 'c')]
+    """
+    threshold = DEFAULTS.continues_threshold if threshold is None else threshold
+    measure = measure or DEFAULTS.continues_measure
+    matching = matching or DEFAULTS.continues_matching
+    years = sorted(y for y, ts in tasks_by_year.items() if ts)
+    if len(years) < 2:
+        return []
+    tasks = [t for y in years for t in tasks_by_year[y]]
+    v = vectorize(tasks, ngrams or DEFAULTS.continues_ngrams)
+    pos, start = {}, 0
+    for y in years:
+        pos[y] = np.arange(start, start + len(tasks_by_year[y]))
+        start += len(tasks_by_year[y])
+    links: list[Link] = []
+    for y0, y1 in zip(years, years[1:]):
+        later = pos[y1]
+        layers = [later] if not by_source else [
+            later[[tasks[k].source == s for k in later]] for s in sorted({tasks[k].source for k in later})]
+        for layer in layers:
+            links.extend(_dense_links(v, pos[y0], layer, threshold, measure, matching))
+    return links
+
+
+# ---------------------------------------------------------------------------
+# DETAILS
+
+
+def link_details(prose_tasks: Sequence[TaskLike], table_tasks: Sequence[TaskLike], threshold: float | None = None,
+                 *, measure: Measure | None = None, ngrams: tuple[int, int] | None = None) -> list[Link]:
+    """DETAILS links of one document: each annex row to the prose task it restates.
+
+    Many rows may detail one prose task; each row details at most one. The
+    default measure is containment, because a row restates a *part* of an item.
+
+    Returns
+    -------
+    list of Link
+        ``(row_id, prose_id, score)``.
+
+    Examples
+    --------
+    >>> prose = [TaskRef("p1", "加大疫情防控信息公开力度。统筹做好疫情防控信息发布，及时回应社会关切"),
+    ...          TaskRef("p2", "提升公共数据开放水平。组织编制公共数据开放目录并动态调整")]
+    >>> rows = [TaskRef("r1", "编制全市数据开放目录，有序开放公共数据", source="table"),
+    ...         TaskRef("r2", "统筹做好疫情防控信息发布", source="table")]
+    >>> [l[:2] for l in link_details(prose, rows)]
+    [('r2', 'p1'), ('r1', 'p2')]
+    """
+    threshold = DEFAULTS.details_threshold if threshold is None else threshold
+    measure = measure or DEFAULTS.details_measure
+    v = vectorize(list(table_tasks) + list(prose_tasks), ngrams or DEFAULTS.details_ngrams)
+    rows = np.arange(len(table_tasks))
+    items = np.arange(len(table_tasks), len(table_tasks) + len(prose_tasks))
+    return _dense_links(v, rows, items, threshold, measure, "many_to_one")
+
+
+# ---------------------------------------------------------------------------
+# SIMILAR_TO
+
+
+def _groups(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]]):
+    """Flat task list with jurisdiction number, year and (jurisdiction, year) group number."""
+    tasks: list[TaskLike] = []
+    jur: list[int] = []
+    for j, name in enumerate(sorted(tasks_by_jurisdiction)):
+        for t in tasks_by_jurisdiction[name]:
+            tasks.append(t)
+            jur.append(j)
+    jur_a = np.asarray(jur, np.int64)
+    year_a = np.asarray([t.year if t.year is not None else -1 for t in tasks], np.int64)
+    group = np.unique(np.stack([jur_a, year_a]), axis=1, return_inverse=True)[1].ravel() if tasks else jur_a
+    return tasks, jur_a, year_a, group
+
+
+def _exact_candidates(v: Vectors, jur: np.ndarray, year: np.ndarray, threshold: float, measure: Measure,
+                      year_window: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs ``i < j`` of different jurisdictions within the year window scoring ``>= threshold``."""
+    n = len(jur)
+    out_i, out_j, out_s = [], [], []
+    for s in range(0, n, chunk):
+        a = np.arange(s, min(s + chunk, n))
+        b = np.arange(s, n)
+        m = v.scores(a, b, measure)
+        ok = (m >= threshold) & (jur[a][:, None] != jur[b][None, :]) \
+            & (np.abs(year[a][:, None] - year[b][None, :]) <= year_window) & (a[:, None] < b[None, :])
+        i, j = np.nonzero(ok)
+        out_i.append(a[i])
+        out_j.append(b[j])
+        out_s.append(m[i, j])
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
+
+
+def _sentences(texts: Sequence[str], min_chars: int) -> tuple[list[str], np.ndarray]:
+    """Sentences of every text (at least ``min_chars`` characters) and the text each came from."""
+    sents, owner = [], []
+    for k, text in enumerate(texts):
+        parts = [s for s in _SENTENCE.split(unicodedata.normalize("NFKC", text)) if len(s) >= min_chars]
+        for s in parts or [text]:
+            sents.append(s)
+            owner.append(k)
+    return sents, np.asarray(owner, np.int64)
+
+
+def _minhash_bands(texts: Sequence[str], bands: int, rows: int, seed: int, chunk: int = 100_000) -> np.ndarray:
+    """``len(texts) x bands`` LSH band keys from MinHash signatures of character 3-gram sets."""
+    rng = np.random.default_rng(seed)
+    perms = bands * rows
+    mul = rng.integers(1, 2**63 - 1, size=perms, dtype=np.uint64) | np.uint64(1)
+    add = rng.integers(0, 2**63 - 1, size=perms, dtype=np.uint64)
+    out = np.empty((len(texts), bands), np.uint64)
+    for start in range(0, len(texts), chunk):
+        part = [similarity_text(t) for t in texts[start:start + chunk]]
+        codes, doc = _codes(part)
+        h, d = _gram_hashes(codes, doc, 3)
+        h2, d2 = _gram_hashes(codes, doc, 2)  # 2-grams only for texts too short for 3-grams
+        short = np.ones(len(part), bool)
+        short[d] = False
+        pick = short[d2]
+        h, d = np.concatenate([h, h2[pick]]), np.concatenate([d, d2[pick]])
+        sig = np.full((len(part), perms), np.iinfo(np.uint64).max, np.uint64)
+        if len(h):
+            # The reduceat below needs each document's n-grams contiguous; they are.
+            starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+            docs = d[starts]
+            for p in range(perms):
+                sig[docs, p] = np.minimum.reduceat(h * mul[p] + add[p], starts)
+        key = np.zeros((len(part), bands), np.uint64)
+        for b in range(bands):
+            for r in range(rows):
+                key[:, b] = (key[:, b] ^ sig[:, b * rows + r]) * _P64
+        out[start:start + len(part)] = key
+    return out
+
+
+def _lsh_candidates(texts: Sequence[str], jur: np.ndarray, year: np.ndarray, year_window: int, *,
+                    bands: int, rows: int, window: int, min_chars: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Task pairs ``i < j`` sharing a near-duplicate sentence, of different jurisdictions, within the year window."""
+    sents, owner = _sentences(texts, min_chars)
+    keys = _minhash_bands(sents, bands, rows, seed)
+    rng = np.random.default_rng(seed + 1)
+    out_i, out_j = [], []
+    for b in range(bands):
+        # Sort by band key, then by year (near years meet inside the window),
+        # then randomly, so each band shows a task different neighbours.
+        order = np.lexsort((rng.random(len(sents)), year[owner], keys[:, b]))
+        k = keys[order, b]
+        t = owner[order]
+        for off in range(1, window + 1):
+            same = k[off:] == k[:-off]
+            i, j = t[:-off][same], t[off:][same]
+            ok = (jur[i] != jur[j]) & (np.abs(year[i] - year[j]) <= year_window)
+            out_i.append(np.minimum(i[ok], j[ok]))
+            out_j.append(np.maximum(i[ok], j[ok]))
+    if not out_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    pairs = np.unique(np.stack([np.concatenate(out_i), np.concatenate(out_j)]), axis=1)
+    return pairs[0], pairs[1]
+
+
+def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], threshold: float | None = None,
+                 year_window: int = 1, *, measure: Measure | None = None, matching: Matching | None = None,
+                 ngrams: tuple[int, int] | None = None, method: Literal["auto", "exact", "lsh"] = "auto", exact_limit: int = 20_000,
+                 bands: int = 16, rows: int = 2, window: int = 4, min_chars: int = 8,
+                 seed: int = 0) -> list[Link]:
+    """SIMILAR_TO links between tasks of different jurisdictions in the same or near years.
+
+    Parameters
+    ----------
+    tasks_by_jurisdiction : mapping of jurisdiction to tasks
+        Tasks of every year; each task's ``year`` places it.
+    threshold : float, optional
+        Minimum score (default ``DEFAULTS.similar_threshold``).
+    year_window : int
+        Link tasks whose years differ by at most this much.
+    matching : {"best", "one_to_one"}, optional
+        Within each pair of (jurisdiction, year) plans: ``best`` (the default,
+        ``DEFAULTS.similar_matching``) keeps each task's best partner in the
+        other plan, so a plan cut into finer tasks links each of them to the
+        coarser item they share; ``one_to_one`` gives each task at most one
+        partner there.
+    ngrams : (int, int), optional
+        Character n-gram range, default ``DEFAULTS.similar_ngrams``.
+    method : {"auto", "exact", "lsh"}
+        ``exact`` scores every pair (quadratic); ``lsh`` blocks with MinHash LSH
+        over sentences; ``auto`` is exact up to ``exact_limit`` tasks.
+    bands, rows, window, min_chars, seed
+        LSH settings: ``bands`` x ``rows`` MinHash values per sentence (a
+        sentence pair of Jaccard s collides with probability
+        ``1 - (1 - s**rows)**bands``), sentences shorter than ``min_chars``
+        are left out, and each sentence is paired with the ``window`` next
+        ones in its bucket.
+
+    Returns
+    -------
+    list of Link
+        ``(a_id, b_id, score)`` where ``a`` is the task of the earlier year,
+        or of the jurisdiction sorting first in the same year.
+
+    Examples
+    --------
+    >>> tz = [TaskRef("t1", "建立完善涉农补贴申报信息及结果公开机制", 2022, "台州市"),
+    ...       TaskRef("t2", "举办政务公开工作培训班", 2022, "台州市")]
+    >>> wz = [TaskRef("w1", "建立完善涉农补贴申报信息及结果公开机制", 2022, "温州市"),
+    ...       TaskRef("w2", "编制全市公共数据开放目录", 2022, "温州市")]
+    >>> link_similar({"台州市": tz, "温州市": wz})
+    [Link(source='t1', target='w1', score=1.0)]
+    """
+    threshold = DEFAULTS.similar_threshold if threshold is None else threshold
+    measure = measure or DEFAULTS.similar_measure
+    matching = matching or DEFAULTS.similar_matching
+    if matching == "many_to_one":  # which side is "many" would depend on the names' order
+        raise ValueError("link_similar is symmetric: use matching 'best' or 'one_to_one'")
+    tasks, jur, year, group = _groups(tasks_by_jurisdiction)
+    if len(tasks) < 2:
+        return []
+    v = vectorize(tasks, ngrams or DEFAULTS.similar_ngrams)
+    if method == "auto":
+        method = "exact" if len(tasks) <= exact_limit else "lsh"
+    if method == "exact":
+        i, j, s = _exact_candidates(v, jur, year, threshold, measure, year_window)
+    elif method == "lsh":
+        i, j = _lsh_candidates([t.text for t in tasks], jur, year, year_window, bands=bands, rows=rows,
+                               window=window, min_chars=min_chars, seed=seed)
+        s = v.pair_scores(i, j, measure)
+        keep = s >= threshold
+        i, j, s = i[keep], j[keep], s[keep]
+    else:
+        raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
+    # i < j and tasks are ordered by jurisdiction, so i's jurisdiction sorts first.
+    keep = match(i, j, s, left_group=group[i], right_group=group[j], matching=matching)
+    out = []
+    for k in keep:
+        a, b = int(i[k]), int(j[k])
+        if year[b] < year[a]:
+            a, b = b, a
+        out.append(Link(tasks[a].id, tasks[b].id, round(float(s[k]), 4)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Status
+
+
+def task_status(tasks_by_year: Mapping[int, Sequence[TaskLike]], links: Iterable[Link],
+                details: Iterable[Link] = ()) -> list[StatusRow]:
+    """Continued / new / dropped for one jurisdiction, for each pair of consecutive years.
+
+    A task of the earlier year is ``continued`` if it has a CONTINUES link to
+    the later year and ``dropped`` otherwise; a task of the later year is
+    ``continued`` if a link reaches it and ``new`` otherwise. ``details``
+    (DETAILS links) carry the status across a plan's two restatements: a row
+    whose prose item continued counts as continued, and so does the item of a
+    row that continued.
+
+    >>> ts = {2019: [TaskRef("a", "", 2019, "温州市"), TaskRef("b", "", 2019, "温州市")],
+    ...       2022: [TaskRef("c", "", 2022, "温州市"), TaskRef("d", "", 2022, "温州市")]}
+    >>> [(r.task_id, r.status) for r in task_status(ts, [Link("a", "c", 0.6)])]
+    [('a', 'continued'), ('b', 'dropped'), ('c', 'continued'), ('d', 'new')]
+    """
+    years = sorted(y for y, ts in tasks_by_year.items() if ts)
+    links = list(links)
+    partners: dict[str, set[str]] = {}
+    for d in details:
+        partners.setdefault(d.source, set()).add(d.target)
+        partners.setdefault(d.target, set()).add(d.source)
+
+    def spread(ids: set[str]) -> set[str]:
+        return ids | {p for i in ids for p in partners.get(i, ())}
+
+    rows: list[StatusRow] = []
+    for y0, y1 in zip(years, years[1:]):
+        earlier = {t.id: t for t in tasks_by_year[y0]}
+        later = {t.id: t for t in tasks_by_year[y1]}
+        sources = spread({l.source for l in links if l.source in earlier and l.target in later})
+        targets = spread({l.target for l in links if l.source in earlier and l.target in later})
+        for t in tasks_by_year[y0]:
+            rows.append(StatusRow(t.id, t.jurisdiction, y0, y0, y1, "continued" if t.id in sources else "dropped"))
+        for t in tasks_by_year[y1]:
+            rows.append(StatusRow(t.id, t.jurisdiction, y1, y0, y1, "continued" if t.id in targets else "new"))
+    return rows
+
+
+def status_by_task(rows: Iterable[StatusRow]) -> dict[str, str]:
+    """One status per task for the Task node's ``status`` property.
+
+    A task's status against the year before it wins (``new`` / ``continued``);
+    a task of a jurisdiction's first year gets its status against the next
+    year (``continued`` / ``dropped``). Tasks of a single-year jurisdiction
+    have no row and get no status.
+
+    >>> status_by_task([StatusRow("b", "温州市", 2022, 2022, 2023, "dropped"),
+    ...                 StatusRow("b", "温州市", 2022, 2019, 2022, "new"),
+    ...                 StatusRow("a", "温州市", 2019, 2019, 2022, "continued")])
+    {'b': 'new', 'a': 'continued'}
+    """
+    out: dict[str, str] = {}
+    later: set[str] = set()
+    for r in rows:
+        if r.year == r.to_year:
+            out[r.task_id] = r.status
+            later.add(r.task_id)
+        elif r.task_id not in later:
+            out[r.task_id] = r.status
+    return out
