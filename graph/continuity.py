@@ -293,7 +293,9 @@ def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
     >>> match(np.array([0, 1]), np.array([0, 0]), np.array([.9, .8]), matching="many_to_one").tolist()
     [0, 1]
     >>> match(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([.9, .8, .85, .1]), matching="best").tolist()
-    [0, 2]
+    [0, 2, 1]
+
+    (left 0's best is 0-0, left 1's best is 1-0, right 1's best is 0-1; 1-1 is nobody's best.)
     """
     n = len(score)
     if n == 0:
@@ -393,11 +395,11 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
     Examples
     --------
     >>> y19 = [TaskRef("a", "建成全市统一公共数据开放平台，加快推动公共数据开放", 2019),
-    ...        TaskRef("b", "持续做好人大代表建议和政协提案办理结果公开工作", 2019)]
+    ...        TaskRef("b", "按月公开市属国资监管企业主要经济效益指标", 2019)]
     >>> y22 = [TaskRef("c", "编制全市公共数据开放目录，有序开放公共数据", 2022),
     ...        TaskRef("d", "举办全市政务公开工作培训班", 2022)]
-    >>> [l[:2] for l in link_continues({2019: y19, 2022: y22})]
-    [('a', 'c')]
+    >>> link_continues({2019: y19, 2022: y22})
+    [Link(source='a', target='c', score=0.5077)]
     """
     threshold = DEFAULTS.continues_threshold if threshold is None else threshold
     measure = measure or DEFAULTS.continues_measure
