@@ -130,9 +130,7 @@ def query(name, list_, params, graph_dir, store, fmt):
 
     if list_ or not name:
         language = STORES.get(store, ("cypher",))[0]
-        rows = [[q.name, ", ".join(p.name if p.default is None else f"{p.name}={json.dumps(p.default, ensure_ascii=False)}"
-                                   for p in q.params.values()), q.description]
-                for q in list_queries(language)]
+        rows = [[q.name, q.signature(), q.description] for q in list_queries(language)]
         _echo_rows(["name", "params", "description"], rows, fmt)
         return
     columns, rows = run_query(name, parse_params(params), graph_dir, store=store)

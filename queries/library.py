@@ -52,6 +52,12 @@ class Query:
     params: dict[str, Param]
     text: str = field(repr=False)
 
+    def signature(self) -> str:
+        """The parameters as the ``// params:`` line writes them: ``jurisdiction, year:int``."""
+        return ", ".join(
+            (p.name if p.type == "str" else f"{p.name}:{p.type}") if p.default is None
+            else f"{p.name}={json.dumps(p.default, ensure_ascii=False)}" for p in self.params.values())
+
 
 def _files(language: str) -> dict[str, str]:
     suffix = LANGUAGES[language][0]
@@ -140,12 +146,12 @@ def bind_params(query: Query, params: dict[str, Any] | None) -> dict[str, Any]:
     unknown = sorted(set(params) - set(query.params))
     if unknown:
         raise QueryError(f"query {query.name} has no parameter {', '.join(unknown)}; "
-                         f"its parameters: {_signature(query) or '(none)'}")
+                         f"its parameters: {query.signature() or '(none)'}")
     out = {}
     for p in query.params.values():
         if p.name not in params:
             if p.default is None:
-                raise QueryError(f"query {query.name} needs --param {p.name}=…; its parameters: {_signature(query)}")
+                raise QueryError(f"query {query.name} needs --param {p.name}=…; its parameters: {query.signature()}")
             out[p.name] = p.default
             continue
         value = params[p.name]
@@ -154,11 +160,6 @@ def bind_params(query: Query, params: dict[str, Any] | None) -> dict[str, Any]:
         except (ValueError, TypeError):
             raise QueryError(f"query {query.name}: parameter {p.name} must be {p.type}, got {value!r}") from None
     return out
-
-
-def _signature(query: Query) -> str:
-    return ", ".join(p.name if p.default is None else f"{p.name}={json.dumps(p.default, ensure_ascii=False)}"
-                     for p in query.params.values())
 
 
 # A store runs a query text in its language on a built graph folder and
