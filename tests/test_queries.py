@@ -412,38 +412,58 @@ def test_seed_shares_work_with(seed_build):
 # These answers depend on the build's own CONTINUES / SIMILAR_TO / IN_THEME
 # edges (scored against hand-matched pairs in tests/test_continuity.py), so
 # here each query is checked against the same question asked in plain Python
-# over the seed graph.
+# over the graph: the seed build, and a synthetic graph that has every kind
+# of edge in quantity (bench/synthetic_graph.py).
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    from mandategraph.bench.synthetic_graph import synthetic_graph
+
+    g = synthetic_graph(600, seed=7)
+    out = tmp_path_factory.mktemp("synthetic") / "out"
+    write_tables(g, out / "tables")
+    write_ladybug(out / "tables", out / "graph.lbug")
+    return out, g
+
+
+@pytest.fixture(params=["seed", "synthetic"])
+def built(request):
+    if request.param == "seed":
+        return request.getfixturevalue("seed_build"), request.getfixturevalue("seed_graph"), ("温州市", 2019, 2022)
+    out, g = request.getfixturevalue("synthetic")
+    return out, g, ("市0001", 2019, 2021)
+
 
 def _edges(g, kind):
     return [(u, v) for u, v, k in g.edges(keys=True) if k == kind]
 
 
-def test_seed_task_status_matches_the_continues_edges(seed_build, seed_graph):
-    g = seed_graph
-    tasks = {n: d for n, d in g.nodes(data=True) if d["label"] == "Task" and d["jurisdiction"] == "温州市"}
+def test_task_status_matches_the_continues_edges(built):
+    out, g, (jurisdiction, y1, y2) = built
+    tasks = {n: d for n, d in g.nodes(data=True) if d["label"] == "Task" and d["jurisdiction"] == jurisdiction}
     cont = [(u, v) for u, v in _edges(g, "CONTINUES") if u in tasks and v in tasks]
     expected = sorted(
-        [(t, 2019, "continued" if any(u == t and tasks[v]["year"] == 2022 for u, v in cont) else "dropped")
-         for t, d in tasks.items() if d["year"] == 2019]
-        + [(t, 2022, "new") for t, d in tasks.items()
-           if d["year"] == 2022 and not any(v == t and tasks[u]["year"] == 2019 for u, v in cont)],
+        [(t, y1, "continued" if any(u == t and tasks[v]["year"] == y2 for u, v in cont) else "dropped")
+         for t, d in tasks.items() if d["year"] == y1]
+        + [(t, y2, "new") for t, d in tasks.items()
+           if d["year"] == y2 and not any(v == t and tasks[u]["year"] == y1 for u, v in cont)],
         key=lambda r: (r[1], r[2], r[0]))
-    assert rows("task_status", seed_build, jurisdiction="温州市", from_year=2019, to_year=2022) == expected
-    assert len([r for r in expected if r[1] == 2019]) == 39  # every 2019 row is continued or dropped
+    assert rows("task_status", out, jurisdiction=jurisdiction, from_year=y1, to_year=y2) == expected
+    assert len([r for r in expected if r[1] == y1]) == sum(1 for d in tasks.values() if d["year"] == y1)
 
 
-def test_seed_themes_by_year_matches_the_in_theme_edges(seed_build, seed_graph):
-    g = seed_graph
+def test_themes_by_year_matches_the_in_theme_edges(built):
+    out, g, _ = built
     counts: dict = {}
     for t, th in _edges(g, "IN_THEME"):
         key = (g.nodes[t]["jurisdiction"], g.nodes[t]["year"], g.nodes[th]["pref_label"])
         counts.setdefault(key, set()).add(t)
     expected = sorted(((*k, len(v)) for k, v in counts.items()), key=lambda r: (r[0], r[1], -r[3], r[2]))
-    assert rows("themes_by_year", seed_build) == expected
+    assert rows("themes_by_year", out) == expected
 
 
-def test_seed_template_tasks_match_the_similar_to_edges(seed_build, seed_graph):
-    g = seed_graph
+def test_template_tasks_match_the_similar_to_edges(built):
+    out, g, _ = built
     others: dict = {}
     for u, v in _edges(g, "SIMILAR_TO"):
         for a, b in ((u, v), (v, u)):
@@ -451,15 +471,17 @@ def test_seed_template_tasks_match_the_similar_to_edges(seed_build, seed_graph):
                 others.setdefault(a, set()).add(g.nodes[b]["jurisdiction"])
     expected = sorted(((t, g.nodes[t]["jurisdiction"], len(js)) for t, js in others.items()),
                       key=lambda r: (-r[2], r[0]))
-    assert rows("template_tasks", seed_build, min_jurisdictions=2) == expected
+    assert rows("template_tasks", out, min_jurisdictions=2) == expected
 
 
-def test_seed_continued_chains_match_the_continues_edges(seed_build, seed_graph):
+def test_continued_chains_match_the_continues_edges(built):
     import networkx as nx
 
-    cont = nx.DiGraph(_edges(seed_graph, "CONTINUES"))
+    out, g, _ = built
+    cont = nx.DiGraph(_edges(g, "CONTINUES"))
     starts = [n for n in cont if cont.in_degree(n) == 0]
-    expected = sorted(((s, e, len(p)) for s in starts for e in cont if cont.out_degree(e) == 0
-                       for p in nx.all_simple_paths(cont, s, e) if len(p) >= 2),
+    ends = [n for n in cont if cont.out_degree(n) == 0]
+    expected = sorted(((s, e, len(p)) for s in starts for e in ends for p in nx.all_simple_paths(cont, s, e)),
                       key=lambda r: (-r[2], r[0], r[1]))
-    assert rows("continued_chains", seed_build, min_years=2) == expected
+    assert rows("continued_chains", out, min_years=2) == expected
+    assert rows("continued_chains", out, min_years=3) == [r for r in expected if r[2] >= 3]
