@@ -21,6 +21,7 @@ beside a writer (DEPENDENCIES.md).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -35,7 +36,7 @@ from ..errors import QueryError, ReadError, StoreError
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .tables import edge_frames, node_frames, read_tables
 
-__all__ = ["DB_NAME", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
+__all__ = ["DB_NAME", "query_parameters", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
            "ladybug_path", "graph_from_ladybug", "arrow_schema"]
 
 DB_NAME = "graph.lbug"  # the database file inside a built folder
@@ -226,6 +227,19 @@ def open_database(db_path: str | Path, *, read_only: bool = True):
                         hint="rebuild it with `mandategraph build`") from exc
 
 
+_LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*")
+
+
+def query_parameters(query: str) -> list[str]:
+    """The ``$name`` parameters a query uses, outside strings and comments.
+
+    >>> query_parameters("MATCH (t:Task) WHERE t.year = $year AND t.text CONTAINS '$5' RETURN $year")
+    ['year']
+    """
+    names = re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", _LITERALS.sub("", query))
+    return list(dict.fromkeys(names))
+
+
 def run_cypher(db_path: str | Path, query: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list]]:
     """Run one Cypher query read-only and return ``(columns, rows)``.
 
@@ -244,6 +258,13 @@ def run_cypher(db_path: str | Path, query: str, params: dict[str, Any] | None = 
         The query is malformed or fails; the message has LadybugDB's reason
         and the query.
     """
+    # LadybugDB binds a parameter it was not given to null, silently, where
+    # Neo4j refuses the query: refuse it here too, so a forgotten --param is
+    # an error and not an empty answer.
+    missing = [p for p in query_parameters(query) if p not in (params or {})]
+    if missing:
+        raise QueryError(f"the query uses {', '.join('$' + m for m in missing)} but no value was given "
+                         f"(--param {missing[0]}=…)")
     path = Path(db_path)
     if path.is_dir() or not path.exists():
         path = ladybug_path(path)

@@ -123,3 +123,12 @@ def test_database_is_rewritten_when_the_tables_are_newer(tmp_path):
 
 def test_the_seed_build_database_holds_the_build_tables(seed_build, seed_graph):
     assert contents(graph_from_ladybug(seed_build / "graph.lbug")) == contents(seed_graph)
+
+
+def test_a_parameter_without_a_value_is_an_error_not_an_empty_answer(sample_db):
+    # LadybugDB alone would bind $year to null and answer nothing.
+    with pytest.raises(QueryError, match=r"uses \$year but no value was given \(--param year=…\)"):
+        run_cypher(sample_db, "MATCH (t:Task) WHERE t.year = $year RETURN t.id")
+    # "$" inside a string or a comment is not a parameter.
+    assert run_cypher(sample_db, "// costs $5\nMATCH (t:Task) WHERE t.text <> '$5' RETURN count(*) AS n") == (
+        ["n"], [[4]])
