@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "mandategraph.loaders.commands",
     "mandategraph.graph.commands",
     "mandategraph.graph.commands_cypher",
+    "mandategraph.viz.commands",
 )
 
 

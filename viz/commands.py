@@ -1,0 +1,86 @@
+"""CLI commands of the visualisations: ``viz``, ``plot``, ``report``.
+
+Each loads the build folder, calls the library function of the same name
+and prints what it wrote; errors are raised as typed errors for cli.main.
+"""
+from __future__ import annotations
+
+import click
+
+from ..options import graph_option
+from .aggregate import DEFAULT_MAX_NODES
+
+__all__ = ["COMMANDS", "viz", "plot", "report"]
+
+# Same spelling as options.jurisdiction_option / year_option, but these
+# select part of a built graph instead of overriding what a text says.
+_jurisdiction = click.option("--jurisdiction", "-j", default=None, metavar="NAME",
+                             help="Only this jurisdiction (and the divisions under it), e.g. 温州市.")
+_year = click.option("--year", "-y", type=int, default=None, metavar="N", help="Only tasks of this plan year.")
+
+
+def _load(graph_dir: str):
+    from ..graph.tables import load_graph
+
+    return load_graph(graph_dir)
+
+
+@click.command("viz")
+@graph_option
+@_jurisdiction
+@_year
+@click.option("--unit", "-u", default=None, metavar="NAME", help="A unit (name or alias): its neighbourhood, or a filter.")
+@click.option("--theme", "-t", default=None, metavar="NAME", help="Only tasks of this theme (Chinese or English label).")
+@click.option("--role", type=click.Choice(["lead", "assist"]), default=None, help="Only mandates of this role.")
+@click.option("--view", "view_name", type=click.Choice(["full", "unit", "unit-theme", "continuity"]), default=None,
+              help="What to draw [default: unit with --unit, else full].")
+@click.option("--max-nodes", type=int, default=DEFAULT_MAX_NODES, show_default=True,
+              help="Group and cut views above this many nodes (0: no limit).")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def viz(graph_dir, jurisdiction, year, unit, theme, role, view_name, max_nodes, out):
+    """Write an interactive explorer page (one self-contained HTML file) of the graph.
+
+    Examples: `mandategraph viz --out graph.html`;
+    `mandategraph viz -j 温州市 --view continuity --out wz.html`;
+    `mandategraph viz -j 温州市 --unit 市大数据局 --out unit.html`.
+    """
+    from .explorer import viz as viz_
+    from .views import Filters
+
+    g = _load(graph_dir)
+    r = viz_(g, out, view_name, Filters(jurisdiction, year, theme, unit, role), max_nodes or None)
+    click.echo(f"{r.path}: {r.view.name} view, {r.nodes:,} nodes, {r.edges:,} edges")
+    for m in r.view.messages:
+        click.echo(f"note: {m}", err=True)
+
+
+@click.command("plot")
+@graph_option
+@click.option("--top", type=int, default=20, show_default=True, help="Units in the workload plot.")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write.")
+def plot(graph_dir, top, out):
+    """Plot tasks per theme/year/jurisdiction, unit workload and continuity (PNG, HTML, CSV)."""
+    from .plots import plot as plot_
+
+    r = plot_(_load(graph_dir), out, top)
+    for f in r.files:
+        click.echo(str(f))
+    for name, note in r.notes.items():
+        click.echo(f"note: {name}: {note}", err=True)
+
+
+@click.command("report")
+@graph_option
+@click.option("--top-units", type=int, default=5, show_default=True, help="Busiest units that get a page.")
+@click.option("--max-nodes", type=int, default=DEFAULT_MAX_NODES, show_default=True,
+              help="Drawing limit of each explorer page (0: no limit).")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write.")
+def report(graph_dir, top_units, max_nodes, out):
+    """Write a report folder: index.html with figures, plots and links to explorer pages."""
+    from .report import report as report_
+
+    r = report_(_load(graph_dir), out, top_units, max_nodes or None)
+    click.echo(f"{r.index}: {len(r.views)} explorer pages, {len(r.plots)} plot files")
+
+
+COMMANDS = [viz, plot, report]
