@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "mandategraph.graph.commands",
     "mandategraph.graph.commands_cypher",
     "mandategraph.viz.commands",
+    "mandategraph.graph.commands_incremental",
 )
 
 
