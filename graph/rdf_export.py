@@ -1,0 +1,570 @@
+"""The graph as RDF: W3C ORG, SKOS, PROV-O, DCTERMS and our ``MG`` terms.
+
+Mapping (DESIGN.md, "RDF export")
+---------------------------------
+=============  ===============================================================
+Jurisdiction   ``mg:Jurisdiction``, ``org:Organization``; skos:prefLabel@zh,
+               ``org:identifier "330300"^^mg:gbt2260``
+Document       ``mg:Document``, ``foaf:Document``, ``prov:Entity``;
+               dcterms:title@zh, ``mg:docNumber`` (文号), dcterms:date
+Unit           ``mg:Unit``, ``org:OrganizationalUnit``; skos:prefLabel@zh,
+               ``mg:alias``@zh
+Task           ``mg:Task``, ``prov:Entity``; ``mg:text``@zh, ``mg:year``,
+               ``mg:deadline`` (xsd:date) or ``mg:ongoing true``,
+               ``prov:wasDerivedFrom`` its document with ``mg:spanStart/End``,
+               ``mg:jurisdiction`` (the issuing jurisdiction)
+Theme          ``mg:Theme``, ``skos:Concept`` in the theme ``skos:ConceptScheme``
+Instrument     ``mg:Instrument``, ``dcterms:BibliographicResource``
+=============  ===============================================================
+
+Every node carries its graph id as ``dcterms:identifier``, so SPARQL answers
+the same ids as Cypher. Every edge is one direct triple (``mg:leads``,
+``org:unitOf``, ``org:subOrganizationOf``, ``org:hasMember``,
+``dcterms:hasPart``, ``dcterms:subject``, ``dcterms:references``, …).
+Mandates (LEADS / ASSISTS) are also qualified relations, ``mg:Mandate``
+nodes with role, raw wording, role word, evidence and provenance; scored
+edges (IN_THEME, CONTINUES, SIMILAR_TO, DETAILS) get ``mg:ThemeAssignment``
+/ ``mg:TaskLink`` nodes with their score. Empty strings and lists are left
+out (read back as the schema's defaults). There are no blank nodes: every
+resource has a stable IRI (see :class:`~mandategraph.graph.rdf_vocab.Iris`).
+
+Triples are produced by a generator (:func:`iter_triples`) and written
+straight to N-Triples; Turtle and JSON-LD are serialised from that by
+Oxigraph (rdflib's serialisers take ~45 s per million triples,
+DEPENDENCIES.md).
+
+>>> from mandategraph.graph.sample import sample_graph
+>>> g = graph_to_rdf(sample_graph())
+>>> len(g) > 100
+True
+>>> from rdflib.namespace import DCTERMS
+>>> sorted(str(o) for o in g.objects(None, DCTERMS.identifier))[:3]
+['D:tz2022', 'D:wz2019', 'D:wz2022']
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple, Union
+
+import networkx as nx
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
+
+from .rdf_vocab import DEFAULT_BASE, MG, Iris, check_iri
+from .schema import EDGES, NODES
+
+__all__ = ["Lit", "Triple", "NodeMap", "EdgeMap", "NODE_MAPS", "EDGE_MAPS", "PREFIXES", "iter_triples",
+           "write_ntriples", "write_jsonld", "ntriples_line", "graph_to_rdf", "export_rdf", "ExportResult", "data_file",
+           "RDF_FILES"]
+
+
+class Lit(NamedTuple):
+    """A literal: lexical form with a language tag or a datatype (neither: xsd:string)."""
+
+    lex: str
+    lang: str | None = None
+    datatype: str | None = None
+
+
+Obj = Union[str, Lit]  # a str object is an IRI
+Triple = tuple[str, str, Obj]
+
+# Prefixes written in Turtle and used in the query library.
+PREFIXES: dict[str, str] = {
+    "mg": str(MG._NS),
+    "org": str(ORG._NS),
+    "prov": str(PROV._NS),
+    "skos": str(SKOS._NS),
+    "dcterms": str(DCTERMS._NS),
+    "foaf": str(FOAF._NS),
+    "xsd": str(XSD._NS),
+    "rdf": str(RDF._NS),
+}
+
+# The files `export rdf` writes, in catalog order, with their formats.
+RDF_FILES = ("graph.ttl", "graph.nt", "graph.jsonld", "ontology.ttl", "shapes.ttl")
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PATH_SEP = " / "  # section path ["一", "（一）"] is written "一 / （一）"
+
+
+@dataclass(frozen=True)
+class Prop:
+    """How one graph property is written: its predicate and the kind of literal."""
+
+    name: str
+    predicate: str
+    kind: str  # zh, en, str, int, double, bool, code, date, dates, zhs, strs, path, deadline
+
+
+@dataclass(frozen=True)
+class NodeMap:
+    label: str
+    classes: tuple[str, ...]
+    props: tuple[Prop, ...]
+
+
+@dataclass(frozen=True)
+class EdgeMap:
+    type: str
+    predicate: str
+    reverse: bool = False  # the triple runs target -> source
+    also: tuple[str, ...] = ()  # further direct predicates (materialised super-properties)
+    qualified: str | None = None  # class of the qualified relation node
+    props: tuple[Prop, ...] = ()  # edge properties on the qualified node
+
+
+def _p(name: str, predicate, kind: str) -> Prop:
+    return Prop(name, str(predicate), kind)
+
+
+NODE_MAPS: dict[str, NodeMap] = {m.label: m for m in (
+    NodeMap("Jurisdiction", (str(MG.Jurisdiction), str(ORG.Organization)), (
+        _p("name", SKOS.prefLabel, "zh"), _p("level", MG.level, "str"), _p("code", ORG.identifier, "code"),
+        _p("parent_code", MG.parentCode, "str"))),
+    NodeMap("Document", (str(MG.Document), str(FOAF.Document), str(PROV.Entity)), (
+        _p("title", DCTERMS.title, "zh"), _p("doc_number", MG.docNumber, "str"), _p("issuer", MG.issuer, "zh"),
+        _p("year", MG.year, "int"), _p("jurisdiction", MG.jurisdictionName, "zh"),
+        _p("source", MG.sourceFile, "str"), _p("checksum", MG.sha256, "str"), _p("dates", DCTERMS.date, "dates"),
+        _p("encoding", MG.encoding, "str"), _p("format", MG.fileFormat, "str"))),
+    NodeMap("Unit", (str(MG.Unit), str(ORG.OrganizationalUnit)), (
+        _p("name", SKOS.prefLabel, "zh"), _p("aliases", MG.alias, "zhs"), _p("names_by_year", MG.nameByYear, "strs"),
+        _p("kind", MG.kind, "str"), _p("jurisdiction", MG.jurisdictionName, "zh"), _p("is_group", MG.isGroup, "bool"))),
+    NodeMap("Task", (str(MG.Task), str(PROV.Entity)), (
+        _p("text", MG.text, "zh"), _p("year", MG.year, "int"), _p("jurisdiction", MG.jurisdictionName, "zh"),
+        _p("source", MG.sourceKind, "str"), _p("path", MG.sectionPath, "path"), _p("marker", MG.marker, "str"),
+        _p("deadline_raw", MG.deadlineText, "zh"), _p("deadline", MG.deadline, "deadline"),
+        _p("status", MG.status, "str"))),
+    NodeMap("Theme", (str(MG.Theme), str(SKOS.Concept)), (
+        _p("pref_label", SKOS.prefLabel, "zh"), _p("alt_label_en", SKOS.altLabel, "en"),
+        _p("definition", SKOS.definition, "zh"), _p("scheme", MG.schemeName, "str"))),
+    NodeMap("Instrument", (str(MG.Instrument), str(DCTERMS.BibliographicResource)), (
+        _p("title", DCTERMS.title, "zh"),)),
+)}
+
+_MANDATE_PROPS = (_p("raw", MG.raw, "zh"), _p("role_word", MG.roleWord, "zh"), _p("evidence", MG.evidence, "zh"),
+                  _p("implied_others", MG.impliesOthers, "bool"))
+_SCORE = (_p("score", MG.score, "double"),)
+
+EDGE_MAPS: dict[str, EdgeMap] = {m.type: m for m in (
+    EdgeMap("ISSUED", str(DCTERMS.publisher), reverse=True),
+    EdgeMap("CONTAINS", str(DCTERMS.hasPart)),
+    EdgeMap("LEADS", str(MG.leads), qualified=str(MG.Mandate), props=_MANDATE_PROPS),
+    EdgeMap("ASSISTS", str(MG.assists), qualified=str(MG.Mandate), props=_MANDATE_PROPS),
+    EdgeMap("BELONGS_TO", str(ORG.unitOf), also=(str(ORG.subOrganizationOf),)),
+    EdgeMap("PART_OF", str(ORG.subOrganizationOf)),
+    EdgeMap("MEMBER_OF", str(ORG.hasMember), reverse=True),
+    EdgeMap("IN_THEME", str(DCTERMS.subject), qualified=str(MG.ThemeAssignment),
+            props=(*_SCORE, _p("triggers", MG.trigger, "zhs"))),
+    EdgeMap("CITES", str(DCTERMS.references)),
+    EdgeMap("CONTINUES", str(MG.continues), qualified=str(MG.TaskLink), props=_SCORE),
+    EdgeMap("SIMILAR_TO", str(MG.similarTo), qualified=str(MG.TaskLink), props=_SCORE),
+    EdgeMap("DETAILS", str(MG.details), qualified=str(MG.TaskLink), props=_SCORE),
+)}
+
+_ROLE = {"LEADS": "lead", "ASSISTS": "assist"}
+_LINK_KIND = {"CONTINUES": "continues", "SIMILAR_TO": "similar-to", "DETAILS": "details"}
+
+_RDF_TYPE, _ID = str(RDF.type), str(DCTERMS.identifier)
+_DERIVED, _SPAN_START, _SPAN_END = str(PROV.wasDerivedFrom), str(MG.spanStart), str(MG.spanEnd)
+_XSD_INT, _XSD_DOUBLE, _XSD_BOOL, _XSD_DATE = str(XSD.integer), str(XSD.double), str(XSD.boolean), str(XSD.date)
+
+
+def _literals(kind: str, value) -> list[Obj]:
+    """The objects for one property value; [] for an empty one."""
+    if value is None:
+        return []
+    if kind in ("zhs", "strs", "dates"):
+        items = [str(v) for v in value if str(v) != ""]
+        if kind == "zhs":
+            return [Lit(v, "zh") for v in items]
+        if kind == "dates":
+            return [Lit(v, None, _XSD_DATE) if _ISO_DATE.match(v) else Lit(v) for v in items]
+        return [Lit(v) for v in items]
+    if kind == "int":
+        return [Lit(str(int(value)), None, _XSD_INT)]
+    if kind == "bool":
+        return [Lit("true" if int(value) else "false", None, _XSD_BOOL)]
+    if kind == "double":
+        return [Lit(repr(float(value)), None, _XSD_DOUBLE)]
+    if kind == "path":
+        return [Lit(_PATH_SEP.join(str(v) for v in value))] if len(value) else []
+    value = str(value)
+    if value == "":
+        return []
+    if kind == "zh":
+        return [Lit(value, "zh")]
+    if kind == "en":
+        return [Lit(value, "en")]
+    if kind == "code":
+        return [Lit(value, None, str(MG.gbt2260))]
+    if kind == "deadline":
+        # A normalised deadline is a date, or "ongoing" (长期坚持/持续推进);
+        # anything else is written as it is, and the shapes flag it.
+        if value == "ongoing":
+            return []
+        return [Lit(value, None, _XSD_DATE) if _ISO_DATE.match(value) else Lit(value)]
+    return [Lit(value)]
+
+
+def _provenance(subject: str, data: dict, doc_iri: dict[str, str], self_id: str | None = None) -> Iterator[Triple]:
+    """prov:wasDerivedFrom the document and the character span, when there is a document."""
+    doc = data.get("document") or ""
+    start, end = int(data.get("span_start") or 0), int(data.get("span_end") or 0)
+    if not doc and not start and not end:
+        return
+    if doc and doc != self_id and doc in doc_iri:
+        yield subject, _DERIVED, doc_iri[doc]
+    yield subject, _SPAN_START, Lit(str(start), None, _XSD_INT)
+    yield subject, _SPAN_END, Lit(str(end), None, _XSD_INT)
+
+
+def _sorted_nodes(g: nx.MultiDiGraph) -> list[tuple[str, dict]]:
+    order = {spec.label: i for i, spec in enumerate(NODES)}
+    return sorted(((n, d) for n, d in g.nodes(data=True) if d.get("label") in NODE_MAPS),
+                  key=lambda nd: (order[nd[1]["label"]], str(nd[0])))
+
+
+def iter_triples(g: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[Triple]:
+    """Every triple of the graph's RDF, in a stable order.
+
+    Subjects and predicates are IRI strings; an object is an IRI string or a
+    :class:`Lit`. Nodes whose label is not in the schema, and edges whose
+    type is not, are skipped (the schema is the contract).
+
+    Raises
+    ------
+    MandateGraphError
+        The base IRI is not absolute, or two node ids mint the same IRI.
+    """
+    iris = Iris(base)
+    nodes = _sorted_nodes(g)
+    iri: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for n, d in nodes:
+        i = iris.node(str(n), d["label"])
+        if i in seen:
+            from ..errors import MandateGraphError
+
+            raise MandateGraphError(f"node ids {seen[i]!r} and {n!r} mint the same IRI {i}")
+        seen[i] = str(n)
+        iri[n] = i
+    doc_iri = {str(n): iri[n] for n, d in nodes if d["label"] == "Document"}
+    # A task's jurisdiction node is the one that issued its document.
+    issuer = {v: u for u, v, k in g.edges(keys=True) if k == "ISSUED" and u in iri}
+
+    has_themes = False
+    for n, d in nodes:
+        label, s = d["label"], iri[n]
+        m = NODE_MAPS[label]
+        for c in m.classes:
+            yield s, _RDF_TYPE, c
+        yield s, _ID, Lit(str(n))
+        for prop in m.props:
+            for o in _literals(prop.kind, d.get(prop.name)):
+                yield s, prop.predicate, o
+        if label == "Task":
+            if d.get("deadline") == "ongoing":
+                yield s, str(MG.ongoing), Lit("true", None, _XSD_BOOL)
+            doc = d.get("document") or ""
+            if doc in issuer:
+                yield s, str(MG.jurisdiction), iri[issuer[doc]]
+        if label == "Theme":
+            has_themes = True
+            yield s, str(SKOS.inScheme), iris.theme_scheme
+        yield from _provenance(s, d, doc_iri, self_id=str(n) if label == "Document" else None)
+    if has_themes:
+        yield from _scheme_triples(iris, {str(n)[3:] for n, d in nodes if d["label"] == "Theme"})
+
+    order = {spec.type: i for i, spec in enumerate(EDGES)}
+    edges = sorted(((u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)
+                    if d.get("type", k) in EDGE_MAPS and u in iri and v in iri),
+                   key=lambda e: (order[e[3].get("type", e[2])], str(e[0]), str(e[1])))
+    for u, v, _k, d in edges:
+        type_ = d.get("type", _k)
+        m = EDGE_MAPS[type_]
+        s, o = iri[u], iri[v]
+        if m.reverse:
+            s, o = o, s
+        yield s, m.predicate, o
+        for p in m.also:
+            yield s, p, o
+        if m.qualified is None:
+            continue
+        su, tu = iri[u], iri[v]
+        if type_ in _ROLE:
+            q = iris.mandate(su, tu, _ROLE[type_])
+            yield q, _RDF_TYPE, m.qualified
+            yield q, str(MG.unit), su
+            yield q, str(MG.task), tu
+            yield q, str(MG.role), str(MG[_ROLE[type_]])
+        elif type_ == "IN_THEME":
+            q = iris.theme_assignment(su, tu)
+            yield q, _RDF_TYPE, m.qualified
+            yield q, str(MG.task), su
+            yield q, str(MG.theme), tu
+        else:
+            q = iris.task_link(_LINK_KIND[type_], su, tu)
+            yield q, _RDF_TYPE, m.qualified
+            yield q, str(MG.linkFrom), su
+            yield q, str(MG.linkTo), tu
+            yield q, str(MG.linkType), m.predicate
+        for prop in m.props:
+            for lit in _literals(prop.kind, d.get(prop.name)):
+                yield q, prop.predicate, lit
+        yield from _provenance(q, d, doc_iri)
+
+
+@lru_cache(maxsize=1)
+def _theme_scheme_source() -> tuple[tuple[str, str, str, str], ...]:
+    """(subject key, predicate, object, kind) of data/themes.ttl worth carrying over."""
+    path = data_file("themes.ttl")
+    if path is None:
+        return ()
+    from rdflib import Graph, Literal, URIRef
+
+    g = Graph()
+    g.parse(path, format="turtle")
+    out = []
+    ns = "https://w3id.org/mandategraph/theme/"
+    keep = {str(DCTERMS.title), str(DCTERMS.description), str(SKOS.broader), str(SKOS.topConceptOf)}
+    for s, p, o in g:
+        if str(p) not in keep or not str(s).startswith(ns):
+            continue
+        if isinstance(o, URIRef) and str(o).startswith(ns):
+            out.append((str(s)[len(ns):], str(p), str(o)[len(ns):], "iri"))
+        elif isinstance(o, Literal):
+            out.append((str(s)[len(ns):], str(p), str(o), o.language or ""))
+    return tuple(sorted(out))
+
+
+def _scheme_triples(iris: Iris, keys: set[str]) -> Iterator[Triple]:
+    """The theme scheme (title, hierarchy) from data/themes.ttl, rebased, for the concepts present."""
+    scheme = iris.theme_scheme
+    yield scheme, _RDF_TYPE, str(SKOS.ConceptScheme)
+    titled = False
+    for s_key, p, o, kind in _theme_scheme_source():
+        if s_key != "scheme" and s_key not in keys:
+            continue
+        s = scheme if s_key == "scheme" else iris.node(f"Th:{s_key}", "Theme")
+        if kind == "iri":
+            if o != "scheme" and o not in keys:
+                continue
+            yield s, p, scheme if o == "scheme" else iris.node(f"Th:{o}", "Theme")
+        else:
+            titled |= s == scheme and p == str(DCTERMS.title)
+            yield s, p, Lit(o, kind or None)
+    if not titled:
+        yield scheme, str(DCTERMS.title), Lit("mandategraph themes", "en")
+
+
+def data_file(name: str) -> Path | None:
+    """A file shipped in ``mandategraph/data`` (None when absent)."""
+    p = resources.files("mandategraph.data") / name
+    return Path(str(p)) if p.is_file() else None
+
+
+# ------------------------------------------------------------------ N-Triples
+
+_ESC = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+_ESC_RE = re.compile(r'[\\"\n\r]')
+
+
+def _escape(s: str) -> str:
+    return _ESC_RE.sub(lambda m: _ESC[m.group()], s)
+
+
+def _term(o: Obj) -> str:
+    if isinstance(o, Lit):
+        body = f'"{_escape(o.lex)}"'
+        if o.lang:
+            return f"{body}@{o.lang}"
+        if o.datatype:
+            return f"{body}^^<{o.datatype}>"
+        return body
+    return f"<{o}>"
+
+
+def ntriples_line(t: Triple) -> str:
+    """One N-Triples line (with its newline).
+
+    >>> ntriples_line(("http://ex/s", "http://ex/p", Lit('say "hi"\\n', "zh")))
+    '<http://ex/s> <http://ex/p> "say \\\\"hi\\\\"\\\\n"@zh .\\n'
+    """
+    return f"<{t[0]}> <{t[1]}> {_term(t[2])} .\n"
+
+
+def write_ntriples(triples: Iterable[Triple], path: str | Path) -> int:
+    """Stream triples to an N-Triples file; return how many were written."""
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        buf: list[str] = []
+        for t in triples:
+            buf.append(ntriples_line(t))
+            n += 1
+            if len(buf) >= 10000:
+                f.write("".join(buf))
+                buf.clear()
+        f.write("".join(buf))
+    return n
+
+
+def _curie(iri: str, prefixes: dict[str, str]) -> str:
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def write_jsonld(triples: Iterable[Triple], path: str | Path) -> int:
+    """Write compacted JSON-LD: an ``@context`` of our prefixes and one object per subject.
+
+    Oxigraph writes only expanded JSON-LD (full IRIs, no context); this is the
+    same data in the form people read. Returns the number of triples.
+    """
+    import json
+
+    subjects: dict[str, dict[str, list]] = {}
+    n = 0
+    rdf_type = _RDF_TYPE
+    for s, p, o in triples:
+        n += 1
+        props = subjects.setdefault(s, {})
+        if p == rdf_type:
+            props.setdefault("@type", []).append(_curie(o, PREFIXES))
+            continue
+        if isinstance(o, Lit):
+            value = {"@value": o.lex}
+            if o.lang:
+                value["@language"] = o.lang
+            elif o.datatype:
+                value["@type"] = _curie(o.datatype, PREFIXES)
+        else:
+            value = {"@id": o}
+        props.setdefault(_curie(p, PREFIXES), []).append(value)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write('{"@context": ' + json.dumps(PREFIXES, ensure_ascii=False) + ',\n "@graph": [\n')
+        first = True
+        for s, props in subjects.items():
+            f.write(("" if first else ",\n") + json.dumps({"@id": s, **props}, ensure_ascii=False))
+            first = False
+        f.write("\n]}\n")
+    return n
+
+
+def _rdflib_term(o: Obj):
+    from rdflib import Literal, URIRef
+
+    if isinstance(o, Lit):
+        return Literal(o.lex, lang=o.lang, datatype=URIRef(o.datatype) if o.datatype else None)
+    return URIRef(o)
+
+
+def graph_to_rdf(g: nx.MultiDiGraph, base: str = DEFAULT_BASE):
+    """The graph as an :class:`rdflib.Graph` (eager; see :func:`iter_triples` for streaming)."""
+    from rdflib import Graph, URIRef
+
+    out = Graph()
+    for prefix, ns in PREFIXES.items():
+        out.bind(prefix, ns)
+    for s, p, o in iter_triples(g, base):
+        out.add((URIRef(s), URIRef(p), _rdflib_term(o)))
+    return out
+
+
+# ------------------------------------------------------------------ export
+
+@dataclass
+class ExportResult:
+    """What :func:`export_rdf` wrote."""
+
+    folder: Path
+    files: list[Path]
+    triples: int
+    seconds: dict[str, float] = field(default_factory=dict)  # step -> wall time
+
+    @property
+    def triples_per_second(self) -> float:
+        t = self.seconds.get("ntriples", 0.0)
+        return self.triples / t if t else float("inf")
+
+
+def export_rdf(g: nx.MultiDiGraph, out: str | Path, base: str = DEFAULT_BASE, *,
+               download_url: str | None = None, license: str | None = None, contact: str | None = None,
+               publisher: str | None = None) -> ExportResult:
+    """Write the graph as RDF into ``out``, with the ontology, the shapes and a DCAT record.
+
+    Files: ``graph.ttl``, ``graph.nt``, ``graph.jsonld``, ``ontology.ttl``,
+    ``shapes.ttl`` and ``catalog.ttl`` (one dcat:Distribution per other file).
+
+    Parameters
+    ----------
+    g : networkx.MultiDiGraph
+        A graph following :mod:`mandategraph.graph.schema`.
+    out : path
+        Folder to write (created).
+    base : str
+        Base IRI of every instance IRI.
+    download_url, license, contact, publisher : str, optional
+        For the catalog record: where the files will be downloadable (a folder
+        URL; each file's dcat:downloadURL is this plus its name), the licence
+        IRI, a contact e-mail and the publisher's name.
+
+    Raises
+    ------
+    MandateGraphError
+        A bad base or option IRI.
+    """
+    import pyoxigraph as ox
+
+    from .dcat import CatalogOptions, write_catalog
+
+    base = check_iri(base if base.endswith(("/", "#")) else base + "/", "base IRI")
+    options = CatalogOptions(base=base, download_url=download_url, license=license, contact=contact,
+                             publisher=publisher)
+    options.check()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    seconds: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    nt = out / "graph.nt"
+    n = write_ntriples(iter_triples(g, base), nt)
+    seconds["ntriples"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    store = ox.Store()
+    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    seconds["load"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # No prefix for the base: local names like task/…/0001 would need
+    # backslash escapes in Turtle, which are harder to read than full IRIs.
+    store.dump(str(out / "graph.ttl"), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
+    seconds["turtle"] = time.perf_counter() - t0
+    del store
+    t0 = time.perf_counter()
+    write_jsonld(iter_triples(g, base), out / "graph.jsonld")
+    seconds["jsonld"] = time.perf_counter() - t0
+
+    for name in ("ontology.ttl", "shapes.ttl"):
+        src = data_file(name)
+        if src is None:
+            from ..errors import ReadError
+
+            raise ReadError(f"mandategraph/data/{name}", "missing from the installed package")
+        shutil.copyfile(src, out / name)
+
+    files = [out / f for f in RDF_FILES]
+    t0 = time.perf_counter()
+    catalog = write_catalog(g, files, out / "catalog.ttl", options, triples=n)
+    seconds["catalog"] = time.perf_counter() - t0
+    return ExportResult(out, files + [catalog], n, seconds)
