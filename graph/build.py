@@ -18,6 +18,7 @@ import networkx as nx
 from ..errors import MandateGraphError
 from ..loaders.extract import expand_paths, extract_file
 from ..loaders.model import Extraction
+from .continuity import DEFAULTS as CONTINUITY_DEFAULTS
 from .documents import add_document
 from .mandates import add_mandates
 
@@ -26,9 +27,11 @@ __all__ = ["BuildOptions", "BuildResult", "build_graph", "build", "iter_extracti
 
 @dataclass(frozen=True)
 class BuildOptions:
-    continues_threshold: float = 0.35
-    similar_threshold: float = 0.5
-    details_threshold: float = 0.3
+    """Settings of a build; the thresholds' defaults were measured on the hand-matched seed pairs."""
+
+    continues_threshold: float = CONTINUITY_DEFAULTS.continues_threshold
+    similar_threshold: float = CONTINUITY_DEFAULTS.similar_threshold
+    details_threshold: float = CONTINUITY_DEFAULTS.details_threshold
     workers: int = 0  # 0: one per core when there are many documents
     ladybug: bool = True
 

@@ -18,7 +18,8 @@ def summarize(g: nx.MultiDiGraph, extractions, errors) -> dict:
         if d.get("label") == "Task":
             per_jy[f"{d['jurisdiction']} {d['year']}"] += 1
     tasks = [n for n, d in g.nodes(data=True) if d.get("label") == "Task"]
-    themed = {u for u, _, d in g.edges(data=True) if d.get("type") == "IN_THEME"}
+    # The scheme's fallback theme (Th:general) means no trigger word matched: not covered.
+    themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != "Th:general"}
     with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
     unplaced = sum(len(e.unplaced) for e in extractions)
     return {
