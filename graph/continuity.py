@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
@@ -205,9 +206,20 @@ class Vectors:
 
     ids: list[str]
     tfidf: sp.csr_matrix  # l2-normalised rows, sublinear tf
-    presence: sp.csr_matrix  # 1 where a row has the n-gram
+    counts: sp.csr_matrix  # raw n-gram counts
     idf: np.ndarray  # per column
-    mass: np.ndarray  # per row: sum of idf over the row's n-grams
+
+    @cached_property
+    def presence(self) -> sp.csr_matrix:
+        """1 where a row has the n-gram (built on first use: only containment needs it)."""
+        p = self.counts.copy()
+        p.data[:] = 1.0
+        return p
+
+    @cached_property
+    def mass(self) -> np.ndarray:
+        """Per row: the sum of idf over the row's distinct n-grams."""
+        return np.asarray(self.presence.multiply(self.idf).sum(axis=1), dtype=np.float64).ravel()
 
     def index(self) -> dict[str, int]:
         return {i: k for k, i in enumerate(self.ids)}
@@ -259,11 +271,7 @@ def vectorize(tasks: Sequence[TaskLike], ngrams: tuple[int, int] = (2, 3), bits:
     counts = _count_matrix([t.text for t in tasks], ngrams, bits)
     tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
     tfidf = tf.fit_transform(counts).astype(np.float32).tocsr()
-    presence = counts.copy()
-    presence.data[:] = 1.0
-    idf = tf.idf_.astype(np.float32)
-    mass = np.asarray(presence.multiply(idf).sum(axis=1), dtype=np.float64).ravel()
-    return Vectors([t.id for t in tasks], tfidf, presence.astype(np.float32), idf, mass)
+    return Vectors([t.id for t in tasks], tfidf, counts, tf.idf_.astype(np.float32))
 
 
 # ---------------------------------------------------------------------------
@@ -303,8 +311,8 @@ def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
     lg = np.zeros(n, np.int64) if right_group is None else np.asarray(right_group, np.int64)
     rg = np.zeros(n, np.int64) if left_group is None else np.asarray(left_group, np.int64)
     # A left "slot" is (left item, the group it links into); likewise on the right.
-    lkey = np.unique(np.stack([np.asarray(left, np.int64), lg]), axis=1, return_inverse=True)[1].ravel()
-    rkey = np.unique(np.stack([np.asarray(right, np.int64), rg]), axis=1, return_inverse=True)[1].ravel()
+    lkey = _slots(np.asarray(left, np.int64), lg)
+    rkey = _slots(np.asarray(right, np.int64), rg)
     order = np.lexsort((np.arange(n), -np.asarray(score, dtype=np.float64)))
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
@@ -343,6 +351,23 @@ def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
         open_[idx[closed]] = False
     out = np.concatenate(kept)
     return out[np.argsort(rank[out])]
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort, not np.unique's hash path, which is slow on large int64 arrays)."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
+def _slots(item: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Dense numbers for the distinct (item, group) pairs."""
+    key = item * (int(group.max()) + 1) + group if len(group) else item
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    dense = np.cumsum(np.r_[False, k[1:] != k[:-1]])
+    out = np.empty(len(key), np.int64)
+    out[order] = dense
+    return out
 
 
 def _dense_links(v: Vectors, a: np.ndarray, b: np.ndarray, threshold: float, measure: Measure,
@@ -470,7 +495,7 @@ def _groups(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]]):
             jur.append(j)
     jur_a = np.asarray(jur, np.int64)
     year_a = np.asarray([t.year if t.year is not None else -1 for t in tasks], np.int64)
-    group = np.unique(np.stack([jur_a, year_a]), axis=1, return_inverse=True)[1].ravel() if tasks else jur_a
+    group = _slots(jur_a, year_a + 1) if tasks else jur_a
     return tasks, jur_a, year_a, group
 
 
@@ -540,23 +565,23 @@ def _lsh_candidates(texts: Sequence[str], jur: np.ndarray, year: np.ndarray, yea
     sents, owner = _sentences(texts, min_chars)
     keys = _minhash_bands(sents, bands, rows, seed)
     rng = np.random.default_rng(seed + 1)
-    out_i, out_j = [], []
+    n = len(texts)
+    found = np.empty(0, np.int64)  # candidate pairs as i * n + j, i < j
     for b in range(bands):
         # Sort by band key, then by year (near years meet inside the window),
         # then randomly, so each band shows a task different neighbours.
         order = np.lexsort((rng.random(len(sents)), year[owner], keys[:, b]))
         k = keys[order, b]
         t = owner[order]
+        new = []
         for off in range(1, window + 1):
             same = k[off:] == k[:-off]
             i, j = t[:-off][same], t[off:][same]
             ok = (jur[i] != jur[j]) & (np.abs(year[i] - year[j]) <= year_window)
-            out_i.append(np.minimum(i[ok], j[ok]))
-            out_j.append(np.maximum(i[ok], j[ok]))
-    if not out_i:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    pairs = np.unique(np.stack([np.concatenate(out_i), np.concatenate(out_j)]), axis=1)
-    return pairs[0], pairs[1]
+            new.append(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
+        # Deduplicate band by band so memory follows the distinct pairs only.
+        found = _distinct(np.concatenate([found, *new]))
+    return found // n, found % n
 
 
 def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], threshold: float | None = None,
