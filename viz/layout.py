@@ -26,7 +26,7 @@ KK_MAX = 600  # largest component refined with Kamada–Kawai
 # Hub edges (a document to each of its tasks, a unit to its jurisdiction)
 # would pull every task onto one ring around its document; drawn longer, they
 # let tasks gather around the units that hold them, which is what people read.
-EDGE_LENGTH = {"CONTAINS": 3.0, "BELONGS_TO": 3.0, "ISSUED": 2.0, "PART_OF": 2.0}
+EDGE_LENGTH = {"CONTAINS": 3.0, "BELONGS_TO": 3.0, "ISSUED": 2.0, "PART_OF": 2.0, "IN_THEME": 2.0, "CITES": 1.5}
 MIN_GAP = 36.0  # px: most nodes are at least this far from their nearest neighbour
 
 
@@ -134,27 +134,42 @@ def _fill(pos: dict, width: float = 1000.0, height: float = 560.0, most: float =
     return {v: (x * factor, y * factor) for v, (x, y) in pos.items()}
 
 
-def column_layout(g: nx.MultiDiGraph, column_width: float = 380.0, row_height: float = 46.0) -> dict:
+def column_layout(g: nx.MultiDiGraph, column_width: float = 380.0, row_height: float = 46.0,
+                  sweeps: int = 4) -> dict:
     """Tasks (or task groups) in one column per year, documents on top of their column.
 
-    Within a column, a task that continues an earlier one is placed at the
-    mean row of its predecessors (a barycentre pass), so CONTINUES edges run
-    as flat as they can; the others follow in document order.
+    Rows start in document order; then a few barycentre sweeps (left to
+    right, then right to left) move each task towards the mean row of the
+    tasks it continues or is continued by, which removes most crossings of
+    CONTINUES edges. Unlinked tasks keep their place relative to the others.
     """
     cols: dict = defaultdict(list)
     docs: dict = defaultdict(list)
     for n, d in g.nodes(data=True):
         (docs if d.get("label") == "Document" else cols)[d.get("year") or 0].append(n)
     years = sorted(set(cols) | set(docs))
-    row: dict = {}
+    order = [sorted(cols[y], key=lambda n: (g.nodes[n].get("span_start", 0), str(n))) for y in years]
+    earlier: dict = defaultdict(list)
+    later: dict = defaultdict(list)
+    for u, v, k in g.edges(keys=True):
+        if k == "CONTINUES":
+            earlier[v].append(u)
+            later[u].append(v)
+
+    def neighbours(n, side):  # side -1: earlier columns, +1: later ones
+        return earlier[n] if side < 0 else later[n]
+
+    for _ in range(sweeps):
+        for direction, indices in ((-1, range(1, len(order))), (1, range(len(order) - 2, -1, -1))):
+            for i in indices:
+                row = {n: r for col in order for r, n in enumerate(col)}
+                def key(n, i=i):
+                    near = [row[m] for m in neighbours(n, direction) if m in row]
+                    return (sum(near) / len(near) if near else row[n], row[n])
+                order[i] = sorted(order[i], key=key)
     out: dict = {}
     for i, year in enumerate(years):
-        def order(n):
-            preds = [row[p] for p, _, k in g.in_edges(n, keys=True) if k == "CONTINUES" and p in row]
-            d = g.nodes[n]
-            return (sum(preds) / len(preds) if preds else math.inf, d.get("span_start", 0), str(n))
-        for r, n in enumerate(sorted(cols[year], key=order)):
-            row[n] = r
+        for r, n in enumerate(order[i]):
             out[n] = (i * column_width, (r + 1) * row_height)
         for j, doc in enumerate(sorted(docs[year], key=str)):
             out[doc] = (i * column_width + j * 40.0, -row_height)

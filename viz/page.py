@@ -23,7 +23,11 @@ from .style import EDGE_STYLES, FONT_FACE, NODE_STYLES, edge_style, node_kind
 from .tips import edge_tip, node_tip
 from .views import View
 
-__all__ = ["page_data", "render_page", "json_for_script", "legend_html"]
+__all__ = ["page_data", "render_page", "json_for_script", "legend_html", "DIRECTED"]
+
+# Edge types drawn with an arrowhead: between two tasks the direction is not
+# given by the node kinds (a unit leads a task; a task is in a theme).
+DIRECTED = frozenset({"CONTINUES", "DETAILS"})
 
 
 def json_for_script(obj) -> str:
@@ -97,8 +101,8 @@ def page_data(g: nx.MultiDiGraph, view: View, positions: dict) -> dict:
     styles = {k: {"colour": s.colour, "light": _light(s.colour), "shape": s.shape, "zh": s.zh, "en": s.en,
                   "font": s.font}
               for k, s in NODE_STYLES.items()}
-    edge_styles = {t: {"colour": edge_style(t).colour, "width": edge_style(t).width, "dashes": edge_style(t).dashes}
-                   for t in used_types}
+    edge_styles = {t: {"colour": edge_style(t).colour, "width": edge_style(t).width, "dashes": edge_style(t).dashes,
+                       "arrow": t in DIRECTED} for t in used_types}
     return {"title": view.title, "view": view.name, "layout": view.layout, "messages": view.messages,
             "nodes": nodes, "edges": edges, "styles": styles, "edgeStyles": edge_styles, "font": FONT_FACE,
             "source": {"nodes": view.source_nodes, "edges": view.source_edges, "cut": view.cut}}
@@ -147,8 +151,8 @@ def legend_html(data: dict) -> str:
     if data["view"] == "unit-theme":
         lines.append(f'<li>{_edge_swatch("ASSISTS")}只配合 <span class="mg-en">assist only</span></li>')
     note = "大小 = 工作量 / 连接数 · size = workload / degree"
-    return (f'<details open><summary>图例 Legend</summary><div class="mg-cols"><ul>{"".join(rows)}</ul>'
-            f'<ul>{"".join(lines)}</ul></div><p class="mg-en">{html.escape(note)}</p></details>')
+    return (f'<details open><summary>图例 Legend</summary><ul>{"".join(rows)}</ul>'
+            f'<ul>{"".join(lines)}</ul><p class="mg-en">{html.escape(note)}</p></details>')
 
 
 def _kind_filters(data: dict) -> str:

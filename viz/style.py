@@ -39,8 +39,8 @@ class EdgeStyle:
 NODE_STYLES: dict[str, NodeStyle] = {s.kind: s for s in (
     NodeStyle("jurisdiction", "#c0392b", "star", 26, "行政区", "Jurisdiction", 18),
     NodeStyle("document", "#8e44ad", "square", 20, "文件", "Document", 15),
-    NodeStyle("unit", "#2471a3", "dot", 12, "单位", "Unit"),
-    NodeStyle("group", "#17a589", "hexagon", 14, "单位组", "Group of units"),
+    NodeStyle("unit", "#2471a3", "dot", 12, "单位", "Unit", 14),
+    NodeStyle("group", "#17a589", "hexagon", 14, "单位组", "Group of units", 14),
     NodeStyle("task", "#e67e22", "diamond", 9, "任务", "Task", 12),
     NodeStyle("theme", "#229954", "triangle", 16, "主题", "Theme", 15),
     NodeStyle("instrument", "#7e5109", "triangleDown", 11, "法规政策", "Cited instrument", 12),

@@ -29,12 +29,14 @@
   });
   var edgeItems = D.edges.map(function (e, i) {
     var s = E[e.type];
-    return {
+    var item = {
       id: i, from: e.from, to: e.to,
       width: e.width || s.width,
       dashes: e.dashes !== undefined ? e.dashes : s.dashes,
       color: {color: s.colour, highlight: "#17202a", hover: "#17202a", inherit: false}
     };
+    if (s.arrow) item.arrows = {to: {enabled: true}};
+    return item;
   });
 
   var nodes = new vis.DataSet(nodeItems);
@@ -53,7 +55,9 @@
     // big labels (jurisdictions, documents, themes) show; zoom in for tasks.
     nodes: {font: {face: D.font, size: 14, strokeWidth: 3, strokeColor: "#ffffff"},
             scaling: {label: {enabled: false, drawThreshold: 8}}},
-    edges: {smooth: false, arrows: {to: {enabled: true, scaleFactor: 0.45}}, selectionWidth: 1.5, hoverWidth: 1}
+    // Arrowheads cost ~40% of a frame; most directions follow from the kinds
+    // (a unit leads a task), so only edges between tasks carry one.
+    edges: {smooth: false, arrows: {to: {enabled: false, scaleFactor: 0.6}}, selectionWidth: 1.5, hoverWidth: 1}
   };
   var network = new vis.Network(container, {nodes: nodes, edges: edges}, options);
   var mg = window.mandategraph = {network: network, nodes: nodes, edges: edges, data: D, ready: false, firstDrawMs: null};
@@ -65,6 +69,8 @@
 
   // ---- first view: fit, then make column views readable from the top ----
   function initialView() {
+    var focus = D.nodes.filter(function (n) { return n.focus; }).map(function (n) { return n.id; });
+    if (focus.length) { showDetails(focus[0]); network.setSize("100%", "100%"); }  // measure the narrower canvas
     network.fit({animation: false});
     if (D.layout === "columns" && D.nodes.length) {
       var xs = D.nodes.map(function (n) { return n.x; }), ys = D.nodes.map(function (n) { return n.y; });
@@ -72,8 +78,7 @@
       var scale = Math.max(network.getScale(), Math.min(0.75, (container.clientWidth - 80) / (maxX - minX + 340)));
       network.moveTo({position: {x: (minX + maxX) / 2, y: minY - 30 + container.clientHeight / 2 / scale}, scale: scale});
     }
-    var focus = D.nodes.filter(function (n) { return n.focus; }).map(function (n) { return n.id; });
-    if (focus.length) { network.selectNodes(focus); showDetails(focus[0]); }
+    if (focus.length) network.selectNodes(focus);
   }
 
   // ---- tooltips (hover) and details (click), built from text nodes ----
@@ -116,6 +121,8 @@
   var detailsBody = document.getElementById("mg-details-body");
   function showDetails(id) { fill(detailsBody, byId[id].tip); details.hidden = false; }
   document.getElementById("mg-close").addEventListener("click", function () { details.hidden = true; });
+  // The canvas changes width with the details column; vis only polls for that.
+  new ResizeObserver(function () { network.setSize("100%", "100%"); network.redraw(); }).observe(container);
   network.on("click", function (p) {
     if (p.nodes.length) showDetails(p.nodes[0]);
     else if (p.edges.length) { fill(detailsBody, D.edges[p.edges[0]].tip); details.hidden = false; }
