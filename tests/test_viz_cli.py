@@ -1,0 +1,55 @@
+"""The viz, plot and report commands as a user runs them: output, exit status, clean errors."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mandategraph", *args], capture_output=True, text=True,
+                          encoding="utf-8", timeout=300)
+
+
+def test_viz_writes_a_page_and_reports_what_it_drew(seed_build, tmp_path):
+    out = tmp_path / "wz.html"
+    r = run("viz", "--graph", str(seed_build), "-j", "温州市", "--view", "continuity", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"{out}: continuity view, 96 nodes, 58 edges\n" and r.stderr == ""
+    assert out.read_bytes().startswith(b"<!DOCTYPE html>")
+
+
+def test_viz_prints_the_grouping_note_on_stderr(seed_build, tmp_path):
+    r = run("viz", "--graph", str(seed_build), "--max-nodes", "100", "--out", str(tmp_path / "g.html"))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith("note: Too big to draw one by one: ")
+    assert "tasks are grouped by" in r.stderr
+
+
+def test_plot_and_report_list_what_they_wrote(seed_build, tmp_path):
+    r = run("plot", "--graph", str(seed_build), "--out", str(tmp_path / "p"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [str(tmp_path / "p" / f"{n}.{ext}") for n in ("themes", "workload", "continuity")
+                                     for ext in ("png", "html", "csv")]
+    r = run("report", "--graph", str(seed_build), "--out", str(tmp_path / "r"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"{tmp_path / 'r' / 'index.html'}: 16 explorer pages, 9 plot files\n"
+
+
+def test_bad_input_gives_a_clean_error(seed_build, tmp_path):
+    cases = [
+        (("viz", "--graph", str(seed_build), "-j", "杭州市", "--out", str(tmp_path / "x.html")),
+         "Error: unknown jurisdiction '杭州市'; known: 台州市, 四川省, 山东省, 济南市, 济南市市中区, 浙江省, 温州市, 自贡市, 荣县\n"),
+        (("viz", "--graph", str(seed_build), "--unit", "市大数据局", "--out", str(tmp_path / "x.html")),
+         "Error: unit '市大数据局' exists in 台州市, 温州市; pass --jurisdiction to choose one\n"),
+        (("plot", "--graph", str(tmp_path), "--out", str(tmp_path / "p")),
+         f"Error: {tmp_path}: not a built graph folder (no tables/nodes_Task.parquet); run `mandategraph build` first\n"),
+    ]
+    for args, message in cases:
+        r = run(*args)
+        assert (r.returncode, r.stderr, r.stdout) == (1, message, "")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_viz_needs_an_output_file():
+    r = run("viz")
+    assert r.returncode == 2 and "Missing option '--out'" in r.stderr and "Traceback" not in r.stderr
