@@ -38,6 +38,8 @@ _UNIT_END = re.compile(
     r"公司|集团|署|馆|团|组|小组|镇|乡|园区|管委会|机关|法院|检察院|各地|县|区|市|分行|银行|专班|联席会议)$"
 )
 _BRACKET_TAIL = re.compile(r"[(（〈][^()（）〈〉]{1,20}[)）〉]$")
+_ANY_BRACKET = re.compile(r"[(（〈][^()（）〈〉]*[)）〉]")
+_LIST_SEP = re.compile(r"[、，,；;]")
 _CATCH_ALL = re.compile(r"等(?:其他|其它|有关|相关|各)?(?:部门|单位|机构|部门和单位)?(?:[(（]单位[)）])?$")
 _GROUP = re.compile(r"^各|有关单位|有关部门|相关部门|相关单位|各部门|^\d+个|^[一二三四五六七八九十]+个|各类|全体")
 _PARTY = re.compile(r"^[市县区省州]委(?!市政府)|纪委|党委|党组|组织部|宣传部|统战部|政法委|编办|网信办|改革办|目标绩效办|党校|团[市县区]委|妇联|总工会|共青团")
@@ -128,13 +130,15 @@ def looks_like_unit(name: str) -> bool:
 
     >>> looks_like_unit("市委宣传部(市新闻办)"), looks_like_unit("便民"), looks_like_unit("各地")
     (True, False, True)
+    >>> looks_like_unit("市、区"), looks_like_unit("各县(市、区)政府办公室")
+    (False, True)
     """
     if not name or len(name) > 40:
         return False
     if name in ("各地", "各部门", "各单位", "各县", "各区", "各乡镇"):
         return True
     core = _BRACKET_TAIL.sub("", name)
-    if len(core) < 3:
+    if len(core) < 3 or _LIST_SEP.search(_ANY_BRACKET.sub("", core)):
         return False
     if re.search(r"[。！？；：:“”\"]", core):
         return False
