@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "mandategraph.graph.commands_cypher",
     "mandategraph.viz.commands",
     "mandategraph.graph.commands_incremental",
+    "mandategraph.graph.commands_rdf",
 )
 
 

@@ -179,6 +179,27 @@ _DERIVED, _SPAN_START, _SPAN_END = str(PROV.wasDerivedFrom), str(MG.spanStart), 
 _XSD_INT, _XSD_DOUBLE, _XSD_BOOL, _XSD_DATE = str(XSD.integer), str(XSD.double), str(XSD.boolean), str(XSD.date)
 
 
+def _double(x: float) -> str:
+    """The lexical form Oxigraph keeps for an xsd:double: shortest digits, no exponent.
+
+    Oxigraph stores values, not lexical forms ("1.0" comes back "1"), so
+    writing its form keeps the N-Triples, the Turtle it serialises and the
+    stores' answers the very same terms.
+
+    >>> _double(1.0), _double(0.4946), _double(1e-05)
+    ('1', '0.4946', '0.00001')
+    """
+    import math
+
+    import numpy as np
+
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "INF" if x > 0 else "-INF"
+    return np.format_float_positional(x, trim="-")
+
+
 def _literals(kind: str, value) -> list[Obj]:
     """The objects for one property value; [] for an empty one."""
     if value is None:
@@ -195,7 +216,7 @@ def _literals(kind: str, value) -> list[Obj]:
     if kind == "bool":
         return [Lit("true" if int(value) else "false", None, _XSD_BOOL)]
     if kind == "double":
-        return [Lit(repr(float(value)), None, _XSD_DOUBLE)]
+        return [Lit(_double(float(value)), None, _XSD_DOUBLE)]
     if kind == "path":
         return [Lit(_PATH_SEP.join(str(v) for v in value))] if len(value) else []
     value = str(value)

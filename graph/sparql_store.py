@@ -139,7 +139,7 @@ def _query_oxigraph(store, text: str) -> tuple[list[str], list[list]]:
     try:
         result = store.query(text)
     except SyntaxError as exc:
-        raise QueryError(f"malformed SPARQL: {exc}") from None
+        raise QueryError(f"malformed SPARQL: {exc}{_caret(text, str(exc))}") from None
     except (ValueError, OSError) as exc:
         raise QueryError(f"the query failed: {exc}") from None
     if isinstance(result, bool) or isinstance(result, ox.QueryBoolean):
@@ -162,13 +162,28 @@ def _query_oxigraph(store, text: str) -> tuple[list[str], list[list]]:
     return columns, rows
 
 
+def _caret(text: str, message: str) -> str:
+    """The query line Oxigraph's "error at LINE:COLUMN" points at, with a caret under it."""
+    m = re.search(r"at (\d+):(\d+)", message)
+    if not m:
+        return ""
+    lines = text.splitlines()
+    line, col = int(m.group(1)), int(m.group(2))
+    if not 1 <= line <= len(lines):
+        return ""
+    src = lines[line - 1]
+    # Wide (CJK) characters take two terminal columns.
+    pad = sum(2 if ord(ch) > 0x2E80 else 1 for ch in src[: max(col - 1, 0)])
+    return f"\n    {src}\n    {' ' * pad}^"
+
+
 def _query_rdflib(graph, text: str) -> tuple[list[str], list[list]]:
     from pyparsing import ParseException
     from rdflib import Literal
 
     try:
         result = graph.query(text)
-    except ParseException as exc:
+    except (ParseException, SyntaxError) as exc:  # oxrdflib passes Oxigraph's SyntaxError through
         raise QueryError(f"malformed SPARQL: {exc}") from None
     except Exception as exc:  # rdflib and oxrdflib raise many kinds
         raise QueryError(f"the query failed: {exc}") from None

@@ -96,14 +96,25 @@ def _path(g: Graph, node) -> str:
 
 
 def _focus(data: Graph, node) -> str:
-    """'Task T:…' from the node's type and dcterms:identifier, else its IRI."""
-    ident = data.value(node, DCTERMS.identifier)
+    """'Task T:…' from the node's type and dcterms:identifier; a qualified
+    relation by the ids it joins ('Mandate U:… -> T:…'); else its IRI."""
+    from .rdf_vocab import MG
+
     kinds = [_curie(t) for t in data.objects(node, RDF.type)]
     mg = [k[3:] for k in kinds if k.startswith("mg:")]
     kind = mg[0] if mg else (kinds[0] if kinds else "")
+    ident = data.value(node, DCTERMS.identifier)
     if ident is not None and mg:
         return f"{kind} {ident}"
-    return f"{kind} <{node}>".strip() if kind else f"<{node}>"
+    ends = {"Mandate": (MG.unit, MG.task), "ThemeAssignment": (MG.task, MG.theme),
+            "TaskLink": (MG.linkFrom, MG.linkTo)}.get(kind)
+    if ends:
+        ids = [data.value(data.value(node, p), DCTERMS.identifier) for p in ends]
+        if all(i is not None for i in ids):
+            return f"{kind} {ids[0]} -> {ids[1]}"
+    if kind:
+        return f"{kind} <{node}>"
+    return _curie(node)
 
 
 def load_rdf(paths: Sequence[str | Path]) -> Graph:
@@ -136,8 +147,14 @@ def validate_graph(data: Graph, shapes: Graph, shape_names: Sequence[str] = ()) 
         path = results.value(r, SH.resultPath)
         messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
         value = results.value(r, SH.value)
-        issues.append(Issue(severity, _focus(data, focus), _path(results, path),
-                            messages[0] if messages else "", "" if value is None else str(value)))
+        message = messages[0] if messages else ""
+        if value == focus:  # node-level results repeat the focus node as the value
+            value = None
+        if value is not None and str(value) in message:  # a SPARQL constraint naming a resource
+            message = message.replace(str(value), _focus(data, value))
+            value = None
+        issues.append(Issue(severity, _focus(data, focus), _path(results, path), message,
+                            "" if value is None else str(value)))
     return ValidationReport(sorted(set(issues)), len(data), list(shape_names))
 
 

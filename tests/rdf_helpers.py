@@ -258,3 +258,37 @@ class VirtuosoServer:
     @property
     def query(self) -> str:
         return self.url + "/sparql"
+
+
+# ---------------------------------------------------------------- pytest fixtures
+# Imported by the test modules that need a server (each module's import gives
+# it its own instance; a server starts in 0.1 s (Oxigraph) or ~4 s (Virtuoso)).
+
+import pytest  # noqa: E402
+
+
+def _need(binary: str | None, what: str, install: str) -> None:
+    if binary is None:
+        pytest.fail(f"{what} is not installed ({install}); deselect server tests with -m 'not server'")
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """A running Oxigraph server on loopback, stopped after the module."""
+    _need(OxigraphServer.binary(), "the oxigraph CLI", "pip install oxigraph==0.5.13")
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server(tmp_path_factory):
+    """A running Virtuoso (own scratch database, dba/dba) on loopback, stopped after the module."""
+    _need(VirtuosoServer.binary(), "Virtuoso", "apt-get install virtuoso-opensource")
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()

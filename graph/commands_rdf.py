@@ -1,0 +1,210 @@
+"""CLI commands of the RDF side: ``export rdf``, ``validate``, ``sparql`` and ``sparql-push``.
+
+Each wraps one library function (:func:`~mandategraph.graph.rdf_export.export_rdf`,
+:func:`~mandategraph.graph.validate.validate`,
+:func:`~mandategraph.graph.sparql_store.run_sparql` /
+:func:`~mandategraph.graph.sparql_server.query_endpoint`,
+:func:`~mandategraph.graph.sparql_server.push`); errors are the library's
+typed errors, printed by :func:`mandategraph.cli.main`.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..options import DEFAULT_GRAPH, format_option, graph_option, param_option, parse_params, quiet_option
+from ..queries.library import STORES, register_store
+
+__all__ = ["COMMANDS", "export", "validate", "sparql", "sparql_push"]
+
+DEFAULT_BASE = "https://w3id.org/mandategraph/"  # = rdf_vocab.DEFAULT_BASE; not imported, to keep --help fast
+
+# `mandategraph query NAME --store oxigraph` runs the SPARQL twin on the embedded store.
+if "oxigraph" not in STORES:
+    register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:run_sparql")
+
+base_option = click.option("--base", default=DEFAULT_BASE, show_default=True, metavar="IRI",
+                           help="Base IRI of every exported resource.")
+
+
+def _auth_options(f):
+    f = click.option("--auth", "auth_scheme", type=click.Choice(["basic", "digest"]), default="basic",
+                     show_default=True, help="HTTP authentication scheme for --user/--password.")(f)
+    f = click.option("--password", envvar="MANDATEGRAPH_SPARQL_PASSWORD", default=None,
+                     help="Password [env MANDATEGRAPH_SPARQL_PASSWORD].")(f)
+    f = click.option("--user", default=None, help="User name for the server.")(f)
+    return f
+
+
+def _auth(user, password, scheme):
+    from .sparql_server import Auth
+
+    if user is None and password is None:
+        return None
+    if not user or password is None:
+        raise click.UsageError("--user and --password go together")
+    return Auth(user, password, scheme)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+# ---------------------------------------------------------------- export rdf
+
+@click.group()
+def export():
+    """Export the built graph in other formats."""
+
+
+@export.command("rdf")
+@graph_option
+@click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write graph.ttl, graph.nt, graph.jsonld, ontology.ttl, shapes.ttl, catalog.ttl.")
+@base_option
+@click.option("--download-url", default=None, metavar="URL",
+              help="Folder URL the files will be published at (dcat:downloadURL = URL/NAME).")
+@click.option("--license", "license_", default=None, metavar="URL", help="Licence IRI for the DCAT record.")
+@click.option("--contact", default=None, metavar="EMAIL", help="Contact e-mail for the DCAT record.")
+@click.option("--publisher", default=None, metavar="NAME", help="Publisher name for the DCAT record.")
+def export_rdf_command(graph_dir, out, base, download_url, license_, contact, publisher):
+    """Write the graph as RDF (Turtle, N-Triples, JSON-LD) with its ontology, SHACL shapes and a DCAT record.
+
+    \b
+    Example:
+      mandategraph export rdf --graph out --out out/rdf \\
+          --download-url https://data.example.gov.cn/mandategraph/ \\
+          --license https://creativecommons.org/licenses/by/4.0/ --contact open@example.gov.cn
+    """
+    from .rdf_export import export_rdf
+    from .tables import load_graph
+
+    result = export_rdf(load_graph(graph_dir), out, base, download_url=download_url, license=license_,
+                        contact=contact, publisher=publisher)
+    click.echo(f"{result.triples} triples ({result.triples_per_second:,.0f} triples/s) written to {out}/")
+    for f in result.files:
+        click.echo(f"  {f.name:<14}{_size(f.stat().st_size):>10}")
+    click.echo(f"check it: mandategraph validate {out}")
+
+
+# ---------------------------------------------------------------- validate
+
+@click.command()
+@click.argument("folder", default=str(Path(DEFAULT_GRAPH) / "rdf"), required=False,
+                type=click.Path(file_okay=False))
+@click.option("--shapes", "extra", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="More SHACL shapes to run (e.g. DCAT-AP's); repeat for several.")
+@click.option("--warnings/--no-warnings", default=True, show_default=True, help="List warnings too.")
+def validate(folder, extra, warnings):
+    """Validate an RDF export FOLDER with its SHACL shapes (default: out/rdf).
+
+    Prints one line per problem, naming the resource by its graph id, and
+    exits with status 1 when there is a violation.
+    """
+    from .validate import validate as run
+
+    report = run(folder, extra)
+    for line in report.lines():
+        if warnings or line.startswith("Violation"):
+            click.echo(line)
+    click.echo(report.summary())
+    if not report.conforms:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- sparql
+
+@click.command()
+@click.argument("statement", metavar="QUERY")
+@graph_option
+@click.option("--endpoint", default=None, metavar="URL", help="Query a SPARQL endpoint instead of the build.")
+@click.option("--graph-iri", default=None, metavar="IRI", help="With --endpoint: the named graph to query.")
+@param_option
+@_auth_options
+@format_option()
+def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, auth_scheme, fmt):
+    """Run a SPARQL QUERY (SELECT or ASK) on the built graph's embedded store, or on an endpoint.
+
+    QUERY is the text, or @FILE to read it from a file. Parameters are written
+    $name and given with --param name=value.
+
+    \b
+    Example:
+      mandategraph sparql "PREFIX mg: <https://w3id.org/mandategraph/ontology#>
+        SELECT ?year (COUNT(*) AS ?tasks) WHERE { ?t a mg:Task ; mg:year ?year } GROUP BY ?year"
+    """
+    from .commands_cypher import format_rows
+    from .sparql_store import run_sparql, substitute
+
+    if statement.startswith("@"):
+        try:
+            statement = Path(statement[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {statement[1:]}: {exc.strerror}", param_hint="QUERY") from None
+    values = parse_params(params)
+    if endpoint:
+        from .sparql_server import query_endpoint
+
+        columns, rows = query_endpoint(endpoint, substitute(statement, values), default_graph=graph_iri,
+                                       auth=_auth(user, password, auth_scheme))
+    else:
+        columns, rows = run_sparql(graph_dir, statement, values)
+    click.echo(format_rows(columns, rows, fmt))
+
+
+# ---------------------------------------------------------------- sparql-push
+
+@click.command("sparql-push")
+@click.option("--endpoint", required=True, metavar="URL",
+              help="Graph Store Protocol URL (Oxigraph …/store, Virtuoso …/sparql-graph-crud-auth).")
+@click.option("--graph-iri", default=None, metavar="IRI",
+              help="Named graph to load into  [default: BASE/graph/<hash of the data>, one per build]")
+@click.option("--mode", type=click.Choice(["replace", "merge"]), default="replace", show_default=True,
+              help="Replace the named graph's content or add to it.")
+@_auth_options
+@click.option("--graph", "graph_dir", default=DEFAULT_GRAPH, show_default=True, type=click.Path(file_okay=False),
+              help="A build folder, or an export folder (then its catalog.ttl goes too).")
+@base_option
+@click.option("--query-endpoint", default=None, metavar="URL", help="SPARQL query URL, if not inferable.")
+@click.option("--update-endpoint", default=None, metavar="URL", help="SPARQL Update URL, if not inferable.")
+@click.option("--no-update", is_flag=True,
+              help="Use only the Graph Store Protocol (PUT/POST), not SPARQL Update MOVE/ADD.")
+@click.option("--timeout", default=600.0, show_default=True, type=float, help="Seconds per HTTP request.")
+@quiet_option
+def sparql_push(endpoint, graph_iri, mode, user, password, auth_scheme, graph_dir, base, query_endpoint,
+                update_endpoint, no_update, timeout, quiet):
+    """Load the graph into a SPARQL 1.1 server through the Graph Store Protocol.
+
+    The data goes to a staging graph first and is counted there; only then is
+    the named graph replaced (or merged into). A failed push leaves it as it was.
+
+    \b
+    Examples:
+      mandategraph sparql-push --endpoint http://127.0.0.1:7878/store
+      mandategraph sparql-push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth \\
+          --user dba --password dba --auth digest --graph-iri https://example.org/graph/latest
+    """
+    from .sparql_server import Endpoints, default_graph_iri, push, rdf_payload
+
+    payload, triples = rdf_payload(graph_dir, base)
+    endpoints = Endpoints.infer(endpoint, query_endpoint, update_endpoint, use_update=not no_update)
+    iri = graph_iri or default_graph_iri(payload, base)
+    if not quiet and sys.stderr.isatty():
+        click.echo(f"pushing {triples} triples ({_size(len(payload))}) to <{iri}> …", err=True)
+    report = push(payload, triples, endpoints, iri, mode=mode, auth=_auth(user, password, auth_scheme),
+                  timeout=timeout)
+    how = "SPARQL Update" if report.method == "update" else "Graph Store PUT/POST"
+    click.echo(f"pushed {report.triples} triples ({_size(report.bytes)}) to <{report.graph_iri}> in "
+               f"{report.seconds.get('upload', 0):.2f} s ({report.triples_per_second:,.0f} triples/s), "
+               f"{mode} by {how}; the graph holds {report.stored} triples")
+    if endpoints.query:
+        click.echo(f"query it: mandategraph sparql --endpoint {endpoints.query} --graph-iri {report.graph_iri} \"…\"")
+
+
+COMMANDS = [export, validate, sparql, sparql_push]
