@@ -1,0 +1,453 @@
+"""The national-scale benchmark: every stage on generated corpora of 1 %, 10 % and 100 % of national.
+
+``python bench/run.py [--sizes 1,10] [--years 8] [--seed 0] [--work DIR] [--json OUT]``
+
+National is 3,000 jurisdictions x 8 years (about 24,000 documents and
+800,000 tasks). For each size the runner generates a corpus with
+``bench/corpus.py`` and runs, each in its own subprocess (so each has its own
+peak memory; within the pipeline the peak is reset between stages through
+``/proc/self/clear_refs``):
+
+``pipeline``  plain read-and-regex scan of the corpus bytes (the baseline),
+              parallel extraction (the build's ``iter_extractions``), graph
+              nodes and mandates, linking (themes, CONTINUES, SIMILAR_TO,
+              DETAILS: the build's ``link_graph``), writing the build folder
+              (tables, extract.jsonl, summary, graph.lbug) and the RDF export.
+              One document is held out of the build for ``add``.
+``score``     extraction (task, role, unit) F1 of every document against the
+              generated truth (from the folder's extract.jsonl), and
+              precision/recall of CONTINUES, SIMILAR_TO and DETAILS.
+``queries``   p50/p95 of every library query, embedded Cypher (LadybugDB) and
+              SPARQL (Oxigraph) when registered, through ``run_query``.
+``add``       ``mandategraph add`` of the held-out document.
+
+It prints a table per size, the growth ratios between sizes, and the targets
+of issue 6 with the measured numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus as C  # noqa: E402
+
+SCAN = re.compile(r"牵头|配合|负责|责任单位")
+GIB = 1024 ** 3
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
+def _peak_mb() -> float:
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _Stages:
+    def __init__(self):
+        self.out: dict[str, dict] = {}
+
+    def run(self, name: str, fn, *a, **kw):
+        _reset_peak()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        t = time.perf_counter()
+        res = fn(*a, **kw)
+        sec = time.perf_counter() - t
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        self.out[name] = {"seconds": round(sec, 3), "peak_mb": round(_peak_mb(), 1),
+                          "children_peak_mb": round(children, 1) if children > children_before else 0.0}
+        return res
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def stage_pipeline(corpus: Path, out: Path) -> dict:
+    import networkx as nx
+
+    from mandategraph.graph.build import BuildOptions, iter_extractions, link_graph, write_build
+    from mandategraph.graph.documents import add_document
+    from mandategraph.graph.mandates import add_mandates
+
+    files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
+    held = files[-1]  # the last document of one jurisdiction's last year: added later with `add`
+    build_files = files[:-1]
+    st = _Stages()
+    total = sum(os.path.getsize(f) for f in files)
+
+    def scan():
+        hits = 0
+        for f in files:
+            with open(f, "rb") as fh:
+                hits += len(SCAN.findall(fh.read().decode("utf-8", "replace")))
+        return hits
+
+    st.run("scan", scan)
+
+    def extract():
+        exs, errors = [], []
+        for path, res in iter_extractions(build_files, 0):
+            (errors.append((path, res)) if isinstance(res, str) else exs.append(res))
+        return exs, errors
+
+    exs, errors = st.run("extract", extract)
+
+    def graph():
+        g = nx.MultiDiGraph()
+        for ex in sorted(exs, key=lambda e: (e.meta.jurisdiction.code, e.meta.year or 0, e.meta.source)):
+            did, ids = add_document(g, ex)
+            add_mandates(g, ex, did, ids)
+        return g
+
+    g = st.run("graph", graph)
+    options = BuildOptions()
+    st.run("link", link_graph, g, options)
+    st.run("write", write_build, g, exs, errors, out, options)
+    rdf = {}
+    try:
+        from mandategraph.graph.rdf_export import export_rdf
+
+        res = st.run("rdf", export_rdf, g, out / "rdf")
+        rdf = {"triples": res.triples, "files": [str(p) for p in res.files], "seconds": res.seconds}
+    except ImportError as exc:
+        rdf = {"error": f"no RDF export: {exc}"}
+    except Exception as exc:  # report, do not lose the other figures
+        rdf = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    counts = {"documents": len(exs), "failed": len(errors), "nodes": g.number_of_nodes(),
+              "edges": g.number_of_edges(), "bytes": total, "files": len(files),
+              "tasks": sum(len(e.tasks) for e in exs)}
+    by_type: dict[str, int] = {}
+    for _, _, k in g.edges(keys=True):
+        by_type[k] = by_type.get(k, 0) + 1
+    counts["edge_types"] = by_type
+    return {"stages": st.out, "counts": counts, "rdf": rdf, "held_out": held}
+
+
+def stage_score(corpus: Path, out: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    truth = C.truth_tasks(corpus)
+    found: dict[str, list[dict]] = {}
+    for t in C.read_jsonl(out / "extract.jsonl"):
+        found.setdefault(t["document"], []).append(t)
+    acc = C.ExtractionScore()
+    for name, ts in truth.items():
+        if name in found:
+            C.score_document(ts, found[name], acc)
+    # Truth ids are the graph's ids when extraction reads each document as written.
+    by_id = {t["task"]: t for ts in truth.values() for t in ts}
+    tasks = pq.read_table(out / "tables" / "nodes_Task.parquet", columns=["id", "text"])
+    agree = sum(1 for i, x in zip(tasks.column("id").to_pylist(), tasks.column("text").to_pylist())
+                if i in by_id and C.norm(by_id[i]["text"]) == C.norm(x))
+    res = {"extraction": acc.as_dict(), "task_ids_agree": round(agree / max(1, tasks.num_rows), 4)}
+    pairs = list(C.read_jsonl(corpus / "truth" / "pairs.jsonl"))
+
+    def edges(type_):
+        t = pq.read_table(out / "tables" / f"edges_{type_}.parquet", columns=["source", "target"])
+        return list(zip(t.column("source").to_pylist(), t.column("target").to_pylist()))
+
+    def same(field):
+        return lambda a, b: a in by_id and b in by_id and by_id[a][field] and by_id[a][field] == by_id[b][field]
+
+    fam = same("family")
+    cont = {(p["a"], p["b"]) for p in pairs if p["type"] == "CONTINUES"}
+    res["CONTINUES"] = C.score_links(edges("CONTINUES"), cont, fam).as_dict()
+    det = {(p["a"], p["b"]) for p in pairs if p["type"] == "DETAILS"}
+    res["DETAILS"] = C.score_links(edges("DETAILS"), det, fam).as_dict()
+    sims = set(C.template_pairs(corpus))
+
+    def tfam(a, b):
+        ta, tb = by_id.get(a), by_id.get(b)
+        if not ta or not tb:
+            return False
+        fa, fb = re.split(r"[/#]", ta["template"])[0], re.split(r"[/#]", tb["template"])[0]
+        if fa and fa == fb:
+            return True
+        oa, ob = set(ta["origin"].split("+")) - {""}, set(tb["origin"].split("+")) - {""}
+        return bool(oa and ob and len(oa & ob) * 2 >= min(len(oa), len(ob)))
+
+    res["SIMILAR_TO"] = C.score_links(edges("SIMILAR_TO"), sims, tfam, directed=False).as_dict()
+    return res
+
+
+def _query_params(out: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    per = summary["tasks_per_jurisdiction_year"]
+    top = max(per, key=per.get) if per else " 0"
+    jname, year = top.rsplit(" ", 1)
+    years = sorted({int(k.rsplit(" ", 1)[1]) for k in per if k.startswith(jname + " ")})
+    leads = pq.read_table(out / "tables" / "edges_LEADS.parquet", columns=["raw"]).column("raw").to_pylist()
+    unit = max(set(leads[:200000]), key=leads[:200000].count) if leads else "市财政局"
+    return {"jurisdiction": jname, "year": int(year), "from_year": years[0] if years else int(year),
+            "to_year": years[-1] if years else int(year), "unit": unit, "title": "政府信息公开条例"}
+
+
+def stage_queries(out: Path, repeat: int = 15) -> dict:
+    from mandategraph.queries.library import STORES, get_query, list_queries, run_query
+
+    try:
+        import mandategraph.graph.sparql_store  # noqa: F401  (registers the oxigraph store)
+    except Exception:
+        pass
+    values = _query_params(out)
+    res: dict[str, dict] = {}
+    for store, (language, _) in sorted(STORES.items()):
+        try:
+            queries = list_queries(language)
+        except Exception:
+            continue
+        per: dict[str, dict] = {}
+        t_first = time.perf_counter()
+        for q in queries:
+            params = {k: values[k] for k, p in q.params.items() if p.default is None and k in values}
+            times, rows, err = [], 0, ""
+            try:
+                run_query(q.name, params, out, store=store)  # warm (a store may be built on first use)
+                for _ in range(repeat):
+                    t = time.perf_counter()
+                    _, r = run_query(q.name, params, out, store=store)
+                    times.append((time.perf_counter() - t) * 1000)
+                    rows = len(r)
+            except Exception as exc:
+                err = f"{type(exc).__name__}: {exc}"[:200]
+            if times:
+                times.sort()
+                per[q.name] = {"p50_ms": round(statistics.median(times), 1),
+                               "p95_ms": round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], 1),
+                               "rows": rows}
+            else:
+                per[q.name] = {"error": err}
+        res[store] = {"queries": per, "seconds": round(time.perf_counter() - t_first, 2), "params": values}
+    return res
+
+
+def stage_add(out: Path, held: str) -> dict:
+    from mandategraph.graph.incremental import add_documents
+
+    t = time.perf_counter()
+    r = add_documents([held], out)
+    total = time.perf_counter() - t
+    t = time.perf_counter()
+    again = add_documents([held], out)
+    return {"seconds": round(total, 3), "stages": r.seconds, "added": len(r.added), "rewritten": r.rewritten,
+            "again_seconds": round(time.perf_counter() - t, 3), "again_unchanged": len(again.unchanged)}
+
+
+STAGES = {"pipeline": stage_pipeline, "score": stage_score, "queries": stage_queries, "add": stage_add}
+
+
+def _sub(stage: str, *args: str) -> dict:
+    cmd = [sys.executable, __file__, "--stage", stage, *args]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        res = {"error": f"stage {stage} exited with status {status}"}
+    res["wall_seconds"] = round(time.perf_counter() - t, 2)
+    res["max_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    return res
+
+
+# --------------------------------------------------------------------------- one size
+
+
+def run_size(pct: float, years: int, seed: int, work: Path) -> dict:
+    n = max(1, round(C.NATIONAL_JURISDICTIONS * pct / 100))
+    base = work / f"p{pct:g}"
+    corpus, out = base / "corpus", base / "out"
+    t = time.perf_counter()
+    if not (corpus / "truth" / "corpus.json").exists():
+        C.generate(corpus, n, years, seed)
+    gen = json.loads((corpus / "truth" / "corpus.json").read_text())
+    gen["wall_seconds"] = round(time.perf_counter() - t, 2)
+    res = {"pct": pct, "corpus": gen}
+    print(f"[{pct:g} %] corpus: {gen['documents']} documents, {gen['tasks']} tasks, {gen['bytes'] / 1e6:.0f} MB "
+          f"(generated in {gen['seconds']} s)", flush=True)
+    res["pipeline"] = _sub("pipeline", "--corpus", str(corpus), "--out", str(out))
+    print(f"[{pct:g} %] pipeline done in {res['pipeline']['wall_seconds']} s", flush=True)
+    res["score"] = _sub("score", "--corpus", str(corpus), "--out", str(out))
+    res["queries"] = _sub("queries", "--out", str(out))
+    if res["pipeline"].get("held_out"):
+        res["add"] = _sub("add", "--out", str(out), "--held", res["pipeline"]["held_out"])
+    return res
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _mb_s(nbytes: int, sec: float) -> float:
+    return nbytes / 1e6 / sec if sec else float("inf")
+
+
+def report(results: list[dict]) -> list[str]:
+    lines = []
+    for r in results:
+        p = r["pipeline"]
+        if "stages" not in p:
+            lines.append(f"{r['pct']:g} %: pipeline failed: {p.get('error')}")
+            continue
+        s, c = p["stages"], p["counts"]
+        lines.append(f"== {r['pct']:g} % of national: {c['files']} documents, {c['tasks']} tasks, "
+                     f"{c['bytes'] / 1e6:.1f} MB; graph {c['nodes']} nodes / {c['edges']} edges")
+        scan = s["scan"]
+        ext = s["extract"]
+        lines.append(f"  scan baseline  {_mb_s(c['bytes'], scan['seconds']):8.1f} MB/s  "
+                     f"{c['files'] / scan['seconds']:8.0f} docs/s")
+        lines.append(f"  extract        {_mb_s(c['bytes'], ext['seconds']):8.2f} MB/s  "
+                     f"{c['files'] / ext['seconds']:8.0f} docs/s  = {ext['seconds'] and scan['seconds'] / ext['seconds']:.1%} of the scan")
+        lines.append(f"  {'stage':<10}{'seconds':>9}{'peak MiB':>10}{'workers MiB':>13}")
+        for name in ("scan", "extract", "graph", "link", "write", "rdf"):
+            if name in s:
+                lines.append(f"  {name:<10}{s[name]['seconds']:>9.1f}{s[name]['peak_mb']:>10.0f}"
+                             f"{s[name]['children_peak_mb']:>13.0f}")
+        pipe = sum(s[k]["seconds"] for k in ("extract", "graph", "link", "write", "rdf") if k in s)
+        lines.append(f"  extract → graph → link → write → RDF: {pipe:.1f} s, process peak "
+                     f"{p['max_rss_mb']:.0f} MiB")
+        if p.get("rdf", {}).get("triples"):
+            lines.append(f"  RDF: {p['rdf']['triples']} triples, {p['rdf']['triples'] / s['rdf']['seconds']:.0f} triples/s")
+        elif p.get("rdf"):
+            lines.append(f"  RDF: {p['rdf'].get('error')}")
+        sc = r.get("score", {})
+        if "extraction" in sc:
+            e = sc["extraction"]
+            lines.append(f"  extraction vs truth: F1 {e['f1']:.4f} (P {e['precision']:.4f} R {e['recall']:.4f}), "
+                         f"tasks {e['tasks_matched']}/{e['tasks_truth']}, deadlines {e['deadline_accuracy']}, "
+                         f"task ids agree {sc['task_ids_agree']:.4f}")
+            for t in ("CONTINUES", "SIMILAR_TO", "DETAILS"):
+                x = sc[t]
+                lines.append(f"  {t:<11} predicted {x['predicted']:>8}  precision {x['precision']:.4f}  "
+                             f"recall {x['recall']:.4f}  (sure pairs {x['sure']})")
+        for store, q in (r.get("queries") or {}).items():
+            if not isinstance(q, dict) or "queries" not in q:
+                continue
+            worst = max((v.get("p95_ms", 0) for v in q["queries"].values()), default=0)
+            lines.append(f"  queries on {store}: worst p95 {worst:.0f} ms")
+            for name, v in q["queries"].items():
+                lines.append(f"    {name:<24}" + (f"p50 {v['p50_ms']:>8.1f} ms  p95 {v['p95_ms']:>8.1f} ms  rows {v['rows']}"
+                                                   if "p50_ms" in v else f"error: {v['error']}"))
+        a = r.get("add")
+        if a and "seconds" in a:
+            lines.append(f"  add one document: {a['seconds']:.2f} s ({a['stages']}); again: {a['again_seconds']:.2f} s, "
+                         f"unchanged {a['again_unchanged']}")
+    lines += growth(results)
+    lines += targets(results)
+    return lines
+
+
+def growth(results: list[dict]) -> list[str]:
+    ok = [r for r in results if "stages" in r["pipeline"]]
+    if len(ok) < 2:
+        return []
+    out = ["== growth between sizes (time ratio / task ratio; 1.0 is linear)"]
+    for a, b in zip(ok, ok[1:]):
+        ta, tb = a["pipeline"]["counts"]["tasks"], b["pipeline"]["counts"]["tasks"]
+        k = tb / ta
+        parts = []
+        for name in ("scan", "extract", "graph", "link", "write", "rdf"):
+            sa, sb = a["pipeline"]["stages"].get(name), b["pipeline"]["stages"].get(name)
+            if sa and sb and sa["seconds"] > 0:
+                parts.append(f"{name} {sb['seconds'] / sa['seconds'] / k:.2f}")
+        if a.get("add", {}).get("seconds") and b.get("add", {}).get("seconds"):
+            parts.append(f"add {b['add']['seconds'] / a['add']['seconds']:.2f}x (absolute)")
+        out.append(f"  {a['pct']:g} % → {b['pct']:g} % (tasks x{k:.1f}): " + ", ".join(parts))
+    return out
+
+
+def targets(results: list[dict]) -> list[str]:
+    ok = [r for r in results if "stages" in r["pipeline"]]
+    if not ok:
+        return []
+    r = ok[-1]
+    s = r["pipeline"]["stages"]
+    scale = 100 / r["pct"]
+    pipe = sum(s[k]["seconds"] for k in ("extract", "graph", "link", "write", "rdf") if k in s)
+    peak = r["pipeline"]["max_rss_mb"] / 1024
+    est = "" if r["pct"] >= 100 else f" (measured at {r['pct']:g} %; x{scale:g} linear estimate for national)"
+    wall = pipe * scale
+    out = [f"== targets{est}"]
+    out.append(f"  national extract→graph→continuity→RDF ≤ 10 min: {'PASS' if wall <= 600 else 'FAIL'} "
+               f"({wall / 60:.1f} min)")
+    out.append(f"  peak memory ≤ 8 GiB: {'PASS' if peak * scale <= 8 else 'FAIL'} ({peak * scale:.2f} GiB"
+               f"{'' if r['pct'] >= 100 else ', linear estimate'})")
+    sc = r.get("score", {})
+    if "CONTINUES" in sc:
+        c = sc["CONTINUES"]
+        out.append(f"  continuity precision ≥ 0.95 / recall ≥ 0.90: "
+                   f"{'PASS' if c['precision'] >= 0.95 and c['recall'] >= 0.90 else 'FAIL'} "
+                   f"(P {c['precision']:.4f}, R {c['recall']:.4f}, {c['predicted']} links)")
+    for store, q in (r.get("queries") or {}).items():
+        if isinstance(q, dict) and "queries" in q:
+            worst = max((v.get("p95_ms", float("inf")) for v in q["queries"].values()), default=0)
+            out.append(f"  every library query p95 ≤ 200 ms on {store}: {'PASS' if worst <= 200 else 'FAIL'} "
+                       f"(worst {worst:.0f} ms)")
+    if r.get("add", {}).get("seconds") is not None:
+        out.append(f"  incremental add of one document ≤ 5 s: {'PASS' if r['add']['seconds'] <= 5 else 'FAIL'} "
+                   f"({r['add']['seconds']:.2f} s)")
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1,10", help="percent of national, comma separated (100 is opt-in)")
+    ap.add_argument("--years", type=int, default=C.NATIONAL_YEARS)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", default="/tmp/mandategraph-bench")
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--held", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.stage:
+        if args.stage == "pipeline":
+            res = stage_pipeline(Path(args.corpus), Path(args.out))
+        elif args.stage == "score":
+            res = stage_score(Path(args.corpus), Path(args.out))
+        elif args.stage == "queries":
+            res = stage_queries(Path(args.out))
+        else:
+            res = stage_add(Path(args.out), args.held)
+        print(json.dumps(res, ensure_ascii=False))
+        return 0
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for pct in [float(x) for x in args.sizes.split(",") if x]:
+        results.append(run_size(pct, args.years, args.seed, work))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print("\n".join(report(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
