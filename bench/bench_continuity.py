@@ -149,6 +149,8 @@ def seed_scale() -> None:
     from mandategraph.graph.continuity import link_continues, link_similar
     from mandategraph.graph.themes import assign_themes, theme_coverage
 
+    link_similar({"a": refs("rongxian_2019_work_plan"), "b": refs("wenzhou_2019_task_table")})  # warm imports
+    assign_themes("政府公报")
     print("== seed scale (hand pairs in tests/continuity/)")
     for name, fn, pairs, sym in [
         ("CONTINUES 温州 2019→2022", lambda: link_continues(wenzhou_years()), "wenzhou_2019_2022.csv", False),
@@ -173,6 +175,28 @@ def seed_scale() -> None:
         m = prf(links, hand_pairs(pairs), symmetric=sym)
         print(f"{name:28s} {ms:7.1f} ms  precision {m['precision']:.3f}  recall {m['recall']:.3f}  "
               f"F1 {m['f1']:.3f}  ({m['links']} links)")
+    print("\nF1 against the hand pairs as the threshold moves (defaults marked *):")
+    from mandategraph.graph.continuity import DEFAULTS, link_details
+    sweeps = [
+        ("CONTINUES", DEFAULTS.continues_threshold, [0.1, 0.12, 0.14, 0.15, 0.16, 0.18, 0.2, 0.25],
+         lambda th: prf(link_continues(wenzhou_years(), th), hand_pairs("wenzhou_2019_2022.csv"))),
+        ("SIMILAR_TO", DEFAULTS.similar_threshold, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5],
+         lambda th: prf(link_similar({"台州市": refs("taizhou_2022_work_plan"),
+                                      "温州市": refs("wenzhou_2022_work_plan")}, th),
+                        hand_pairs("taizhou_wenzhou_2022.csv"), symmetric=True)),
+        ("DETAILS", DEFAULTS.details_threshold, [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5],
+         lambda th: prf([l for s in ("jinan_shizhong_2024_work_plan", "taizhou_2022_work_plan",
+                                     "wenzhou_2022_work_plan")
+                         for l in link_details([t for t in refs(s) if t.source == "prose"],
+                                               [t for t in refs(s) if t.source == "table"], th)],
+                        hand_pairs("details.csv"))),
+    ]
+    for name, default, ths, fn in sweeps:
+        cells = []
+        for th in ths:
+            m = fn(th)
+            cells.append(f"{th:g}{'*' if th == default else ''}: {m['precision']:.2f}/{m['recall']:.2f}/{m['f1']:.2f}")
+        print(f"  {name:10s} (P/R/F1) " + "  ".join(cells))
     texts = [t.text for s in ("taizhou_2022_work_plan", "jinan_shizhong_2024_work_plan", "rongxian_2019_work_plan",
                               "wenzhou_2019_task_table", "wenzhou_2022_work_plan") for t in refs(s)]
     t0 = time.perf_counter()

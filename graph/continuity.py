@@ -1,9 +1,10 @@
 """Continuity between tasks: CONTINUES, SIMILAR_TO and DETAILS edges, and task status.
 
 Similarity is made for Chinese text, which has no word boundaries: each task
-becomes a TF-IDF vector of character 2- and 3-grams (scikit-learn's
-``TfidfTransformer`` with sublinear tf over hashed n-gram counts), and two
-tasks score either
+becomes a TF-IDF vector of character n-grams (scikit-learn's
+``TfidfTransformer`` with sublinear tf over hashed n-gram counts; 1-2-grams
+for CONTINUES and SIMILAR_TO, 1-3-grams for DETAILS, see :class:`Defaults`),
+and two tasks score either
 
 - ``cosine``: the cosine of their vectors, or
 - ``containment``: the IDF mass of the n-grams they share divided by the IDF
@@ -11,10 +12,15 @@ tasks score either
   annex row restates a sentence of a prose item).
 
 Every linker keeps only pairs scoring at least a threshold, then *matches*
-them: ``one_to_one`` lets each task take part in at most one link per
-counterpart group (greedy by score, which is what scipy's assignment would
-give on these sparse, well-separated scores, at a fraction of the cost), and
-``many_to_one`` lets several tasks on the left share one task on the right.
+them (:func:`match`): ``best`` keeps, for every task, its best counterpart on
+the other side; ``one_to_one`` gives each task at most one link per
+counterpart plan (greedy by score: linear on sparse candidate edges, where
+scipy's ``linear_sum_assignment`` needs a dense matrix, and the same answer
+whenever each task has one clear counterpart); ``many_to_one`` limits only
+the left side. Plans cut their work at different grain (台州 splits an item
+into clause groups, 温州 keeps it whole; a plan restates prose items as annex
+rows), so ``best`` is the default: on the seed hand pairs it finds far more
+of the right links than ``one_to_one`` at the same precision.
 
 Cross-jurisdiction linking at national scale (~800k tasks) cannot score all
 pairs. :func:`link_similar` then blocks with MinHash LSH over the *sentences*
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, NamedTuple, Protocol, runtime_checkable
@@ -42,6 +48,7 @@ __all__ = [
     "StatusRow",
     "Vectors",
     "DEFAULTS",
+    "Defaults",
     "similarity_text",
     "vectorize",
     "match",
@@ -584,11 +591,30 @@ def _lsh_candidates(texts: Sequence[str], jur: np.ndarray, year: np.ndarray, yea
     return found // n, found % n
 
 
+def _top_k(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the edges that rank among the ``k`` best of their ``i`` or of their ``j`` end.
+
+    >>> _top_k(np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]), np.array([.9, .8, .7, .95]), 1).tolist()
+    [0, 2, 3]
+    """
+    n = len(s)
+    keep = np.zeros(n, bool)
+    order = np.lexsort((np.arange(n), -s))  # best first, ties by position
+    for end in (i, j):
+        e = end[order]
+        by_end = np.argsort(e, kind="stable")  # groups by end, best first inside each group
+        e_sorted = e[by_end]
+        first = np.r_[0, np.flatnonzero(e_sorted[1:] != e_sorted[:-1]) + 1]
+        rank = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+        keep[order[by_end[rank < k]]] = True
+    return np.flatnonzero(keep)
+
+
 def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], threshold: float | None = None,
                  year_window: int = 1, *, measure: Measure | None = None, matching: Matching | None = None,
-                 ngrams: tuple[int, int] | None = None, method: Literal["auto", "exact", "lsh"] = "auto", exact_limit: int = 20_000,
-                 bands: int = 16, rows: int = 2, window: int = 4, min_chars: int = 8,
-                 seed: int = 0) -> list[Link]:
+                 ngrams: tuple[int, int] | None = None, method: Literal["auto", "exact", "lsh"] = "auto",
+                 exact_limit: int = 20_000, top_k: int | None = 20, bands: int = 16, rows: int = 2,
+                 window: int = 2, min_chars: int = 8, seed: int = 0) -> list[Link]:
     """SIMILAR_TO links between tasks of different jurisdictions in the same or near years.
 
     Parameters
@@ -610,6 +636,11 @@ def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], thresh
     method : {"auto", "exact", "lsh"}
         ``exact`` scores every pair (quadratic); ``lsh`` blocks with MinHash LSH
         over sentences; ``auto`` is exact up to ``exact_limit`` tasks.
+    top_k : int or None
+        Keep a link only if it is among the ``top_k`` best links of one of
+        its tasks. A task copied from a national template resembles a task in
+        nearly every other plan; the cap keeps the output linear (≤ top_k
+        links per task) while the best partners stay.
     bands, rows, window, min_chars, seed
         LSH settings: ``bands`` x ``rows`` MinHash values per sentence (a
         sentence pair of Jaccard s collides with probability
@@ -655,6 +686,8 @@ def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], thresh
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
     # i < j and tasks are ordered by jurisdiction, so i's jurisdiction sorts first.
     keep = match(i, j, s, left_group=group[i], right_group=group[j], matching=matching)
+    if top_k is not None:
+        keep = keep[_top_k(i[keep], j[keep], s[keep], top_k)]
     out = []
     for k in keep:
         a, b = int(i[k]), int(j[k])
