@@ -17,15 +17,18 @@ __all__ = ["COMMANDS", "add"]
 @graph_option
 @jurisdiction_option
 @year_option
+@click.option("--local-similar", is_flag=True,
+              help="Link the new tasks by SIMILAR_TO within their province only (fast; not identical to a "
+                   "rebuild, which recomputes SIMILAR_TO over the whole graph).")
 @quiet_option
-def add(inputs, graph_dir, jurisdiction, year, quiet):
+def add(inputs, graph_dir, jurisdiction, year, local_similar, quiet):
     """Add the documents in INPUTS to the graph built in --graph, without a rebuild.
 
     The folder ends up as `mandategraph build` of the old and new inputs
-    together would write it (SIMILAR_TO links of the new tasks are looked for
-    within their province only). A document already in the graph is skipped.
+    together would write it. A document already in the graph is skipped.
     """
-    result = add_documents(inputs, graph_dir, BuildOptions(), jurisdiction=jurisdiction, year=year)
+    result = add_documents(inputs, graph_dir, BuildOptions(), exact=not local_similar, jurisdiction=jurisdiction,
+                           year=year)
     click.echo(f"added: {len(result.added)}  already in the graph: {len(result.unchanged)}  "
                f"failed: {len(result.errors)}")
     if not quiet:

@@ -26,12 +26,15 @@ to it. From that run the add keeps
   decided per task or per document: exact);
 - ``CONTINUES`` and task ``status`` of the whole jurisdiction, replaced
   (they are decided per jurisdiction over all its years: exact);
-- ``SIMILAR_TO`` of the new tasks towards tasks of the same province within
-  the year window. This one is **not** exact: a rebuild scores all
-  jurisdictions together (corpus-wide IDF, LSH buckets over every sentence,
-  one matching), so a rebuild may link the new tasks to another province,
-  and may drop or add links between old tasks. ``bench/run.py`` measures
-  the difference.
+- ``SIMILAR_TO``: a rebuild scores all jurisdictions together (IDF fitted
+  on every task, LSH buckets over every sentence, one matching), so one new
+  document may change links between old tasks of other provinces. By default
+  (``exact=True``) an add therefore recomputes SIMILAR_TO over every task with
+  the build's own function and replaces that table: identical to a rebuild,
+  and the one step whose time grows with the graph. With ``exact=False``
+  (``mandategraph add --local-similar``) the new tasks are linked to their
+  province's tasks of the near years only: fast, not identical (old links are
+  kept as they were; ``bench/run.py`` measures both).
 
 Tables are spliced, not rewritten from pandas: the kept rows' CSV bytes are
 copied as they are and only new rows are rendered (with the build's own
@@ -145,6 +148,7 @@ class _Delta:
         self.remove: dict[str, set] = {}
         self.write: dict[str, list[pd.DataFrame]] = {}
         self.updated_nodes: dict[str, set[str]] = {}  # label -> ids whose row changed (for Ladybug SET)
+        self.whole: dict[str, pd.DataFrame] = {}  # tables replaced as a whole (SIMILAR_TO in exact mode)
 
     def put(self, stem: str, df: pd.DataFrame, keys: list[str], replace: bool = False) -> None:
         if not len(df):
@@ -165,7 +169,7 @@ class _Delta:
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
 
     def stems(self) -> list[str]:
-        return sorted(set(self.remove) | set(self.write))
+        return sorted((set(self.remove) | set(self.write)) - set(self.whole))
 
 
 def _key_list(df: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -244,8 +248,10 @@ def _new_only(folder: _Folder, delta: _Delta, stem: str, new: pd.DataFrame, keys
 # --------------------------------------------------------------------------- linking
 
 
-def _neighbourhood(folder: _Folder, ex: Extraction, did: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Old Task, Document, CONTAINS and ISSUED rows the linking of one new document needs."""
+def _neighbourhood(folder: _Folder, ex: Extraction, did: str, province: bool
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Old Task, Document, CONTAINS and ISSUED rows the linking of one new document needs
+    (its jurisdiction's, and with ``province`` its province's near years' for SIMILAR_TO)."""
     code = ex.meta.jurisdiction.code
     year = ex.meta.year or 0
     issued = folder.read("edges_ISSUED", edge_spec("ISSUED").properties, columns=["source", "target"])
@@ -255,7 +261,9 @@ def _neighbourhood(folder: _Folder, ex: Extraction, did: str) -> tuple[pd.DataFr
                        filters=[("id", "in", _in(same_prov["target"]))]) if len(same_prov) else \
         pd.DataFrame(columns=list(node_spec("Document").properties))
     jname = ex.meta.jurisdiction.name
-    near = (docs["jurisdiction"] == jname) | ((docs["year"] - year).abs() <= SIMILAR_YEAR_WINDOW)
+    near = (docs["jurisdiction"] == jname)
+    if province:
+        near |= (docs["year"] - year).abs() <= SIMILAR_YEAR_WINDOW
     docs = docs[near & (docs["id"] != did)]
     tasks = folder.read("nodes_Task", node_spec("Task").properties, filters=[("document", "in", _in(docs["id"]))]) \
         if len(docs) else pd.DataFrame(columns=list(node_spec("Task").properties))
@@ -282,9 +290,9 @@ def _add_edge_rows(g: nx.MultiDiGraph, type_: str, df: pd.DataFrame) -> None:
 
 
 def _link(folder: _Folder, delta: _Delta, g_new: nx.MultiDiGraph, ex: Extraction, did: str,
-          options: BuildOptions) -> nx.MultiDiGraph:
+          options: BuildOptions, exact: bool) -> nx.MultiDiGraph:
     """Run the build's linking on the new document's neighbourhood; record what it changes."""
-    tasks, docs, contains, issued = _neighbourhood(folder, ex, did)
+    tasks, docs, contains, issued = _neighbourhood(folder, ex, did, province=not exact)
     h = g_new.copy()
     _add_rows(h, "Document", docs)
     _add_rows(h, "Task", tasks)
@@ -307,6 +315,8 @@ def _link(folder: _Folder, delta: _Delta, g_new: nx.MultiDiGraph, ex: Extraction
         type_ = d.get("type", k)
         if type_ == "CONTINUES":
             keep = u in j_tasks and v in j_tasks
+        elif type_ == "SIMILAR_TO" and exact:
+            keep = False  # recomputed over the whole graph (see _similar_everywhere)
         else:
             keep = u in new_tasks or v in new_tasks or u == did or v == did
         if keep:
@@ -354,8 +364,13 @@ def _link(folder: _Folder, delta: _Delta, g_new: nx.MultiDiGraph, ex: Extraction
 
 
 def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions = BuildOptions(),
-                   result: AddResult | None = None) -> AddResult:
-    """Add one extracted document to a built folder (see the module docstring)."""
+                   result: AddResult | None = None, *, exact: bool = True) -> AddResult:
+    """Add one extracted document to a built folder (see the module docstring).
+
+    With ``exact`` (the default) SIMILAR_TO is recomputed over every task of
+    the graph as a build does, so the folder equals a rebuild; without it the
+    new tasks are linked within their province only (fast, approximate).
+    """
     f = _Folder(folder)
     result = result or AddResult()
     t0 = time.perf_counter()
@@ -369,8 +384,12 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions = B
     add_mandates(g_new, ex, did2, task_ids)
     me = _order_key(ex.meta.jurisdiction.code, ex.meta.year, ex.meta.source)
     delta = _Delta()
-    h = _link(f, delta, g_new, ex, did, options)
+    h = _link(f, delta, g_new, ex, did, options, exact)
     _tick(result, "link", t0)
+    if exact:
+        ts = time.perf_counter()
+        _similar_everywhere(f, delta, h, g_new, options)
+        _tick(result, "similar", ts)
     t1 = time.perf_counter()
     # The new document's rows, as linking left them (task status).
     nf = node_frames(nx.MultiDiGraph(h.subgraph(g_new.nodes)))
@@ -404,6 +423,44 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions = B
     _tick(result, "files", t4)
     result.added.append(did)
     return result
+
+
+def _similar_everywhere(folder: _Folder, delta: _Delta, h: nx.MultiDiGraph, g_new: nx.MultiDiGraph,
+                        options: BuildOptions) -> None:
+    """SIMILAR_TO as the build's linking computes it, over the old tasks and the new ones.
+
+    It cannot be updated locally: link_similar fits IDF on every task and
+    pairs LSH neighbours in buckets of the whole corpus, so one new document
+    may change links between old tasks.
+    """
+    from collections import defaultdict
+
+    from .continuity import TaskRef, link_similar
+
+    cols = ["id", "text", "year", "jurisdiction", "source", "document", "span_start", "span_end"]
+    old = folder.table("nodes_Task", columns=cols).to_pandas()
+    new_ids = [n for n, d in g_new.nodes(data=True) if d.get("label") == "Task"]
+    new = pd.DataFrame([{c: (n if c == "id" else h.nodes[n].get(c)) for c in cols} for n in new_ids], columns=cols)
+    allt = pd.concat([old, new], ignore_index=True).sort_values("id", kind="stable")
+    # The same TaskRefs, in the same order and grouping, as linking.add_continuity builds.
+    by_jy: dict = defaultdict(lambda: defaultdict(list))
+    for i, text, year, jur, source in zip(allt["id"], allt["text"], allt["year"], allt["jurisdiction"],
+                                          allt["source"]):
+        by_jy[jur][int(year) or 0].append(TaskRef(i, text, int(year) or None, jur, source))
+    by_j = {jur: [t for ts in years.values() for t in ts] for jur, years in by_jy.items()}
+    prov = {i: (d, int(a), int(b)) for i, d, a, b in zip(allt["id"], allt["document"], allt["span_start"],
+                                                          allt["span_end"])}
+    rows: dict[tuple[str, str], dict] = {}
+    if len(by_j) > 1:
+        for link in link_similar(by_j, options.similar_threshold):
+            d, a, b = prov[link.source]
+            rows[(link.source, link.target)] = {"source": link.source, "target": link.target, "score": link.score,
+                                                "document": d, "span_start": a, "span_end": b}
+    spec = edge_spec("SIMILAR_TO")
+    frame = pd.DataFrame(list(rows.values()), columns=["source", "target", *spec.properties])
+    if len(frame):
+        frame = frame.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+    delta.whole["edges_SIMILAR_TO"] = frame
 
 
 def _tick(result: AddResult, stage: str, t0: float) -> None:
@@ -456,6 +513,12 @@ def _apply(folder: _Folder, delta: _Delta, result: AddResult) -> None:
         removed, whole = _splice(folder, stem, props, keys, delta.remove.get(stem, set()), new)
         return stem, [removed, len(new)], whole
 
+    for stem, frame in delta.whole.items():
+        props = edge_spec(stem.split("_", 1)[1]).properties if stem.startswith("edges_") else \
+            node_spec(stem.split("_", 1)[1]).properties
+        _atomic(folder.path(stem), lambda p: frame.to_parquet(p, index=False))
+        _atomic(folder.path(stem, "csv"), lambda p: _csv_ready(frame, props).to_csv(p, index=False, lineterminator="\n"))
+        result.rows[stem] = [0, len(frame)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         for stem, counts, whole in pool.map(one, stems):
             prev = result.rows.get(stem, [0, 0])
@@ -615,10 +678,15 @@ def _apply_ladybug(folder: _Folder, delta: _Delta) -> None:
             for rec in df[df["id"].isin(changed)].to_dict("records"):
                 conn.execute(f"MATCH (n:{spec.label}) WHERE n.id = $id SET {sets}",
                              _params(rec, spec.properties))
+        for stem in delta.whole:
+            spec = edge_spec(stem.split("_", 1)[1])
+            conn.execute(f"MATCH (a:{spec.source})-[r:{spec.type}]->(b:{spec.target}) DELETE r")
         for spec in EDGES:
             stem = f"edges_{spec.type}"
-            df = delta.frame(stem)
+            df = delta.whole.get(stem)
             if df is None:
+                df = delta.frame(stem)
+            if df is None or not len(df):
                 continue
             df = df.assign(_k=_key_list(df, ["source", "target"])).drop_duplicates("_k", keep="last").drop(columns="_k")
             path = work / f"{stem}.parquet"
@@ -690,7 +758,11 @@ def _insert_jsonl(path: Path, source: str, lines: list[str]) -> None:
 
 
 def _write_summary(folder: _Folder, new_unplaced: int) -> None:
-    """summary.json as :func:`mandategraph.graph.summary.summarize` writes it, from the tables."""
+    """summary.json as :func:`mandategraph.graph.summary.summarize` writes it, from the tables.
+
+    summarize needs the whole graph in memory; this reads only row counts and
+    a few columns. tests/test_incremental.py holds the two equal.
+    """
     path = folder.out / "summary.json"
     prev = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"documents": 0, "failed": [],
                                                                                 "unplaced": 0}
@@ -698,7 +770,11 @@ def _write_summary(folder: _Folder, new_unplaced: int) -> None:
     edges = {s.type: pq.ParquetFile(folder.path(f"edges_{s.type}")).metadata.num_rows for s in EDGES}
     tasks = pq.read_table(folder.path("nodes_Task"), columns=["id", "jurisdiction", "year"]).to_pandas()
     per_jy = (tasks["jurisdiction"].astype(str) + " " + tasks["year"].astype(str)).value_counts()
-    themed = pc.unique(pq.read_table(folder.path("edges_IN_THEME"), columns=["source"]).column("source")).to_pylist()
+    # As summarize: the scheme's fallback theme (Th:general) does not count as covered.
+    it = folder.table("edges_IN_THEME", columns=["source", "target"])
+    if it.num_rows:
+        it = it.filter(pc.not_equal(it.column("target"), "Th:general"))
+    themed = pc.unique(it.column("source")).to_pylist() if it.num_rows else []
     n_tasks = len(tasks)
     themed_tasks = len(set(themed) & set(tasks["id"])) if themed else 0
     led = pc.count_distinct(pq.read_table(folder.path("edges_LEADS"), columns=["target"]).column("target")).as_py()
@@ -720,7 +796,7 @@ def _write_summary(folder: _Folder, new_unplaced: int) -> None:
 
 
 def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: BuildOptions = BuildOptions(),
-                  **extract_kw) -> AddResult:
+                  *, exact: bool = True, **extract_kw) -> AddResult:
     """Add the documents in ``inputs`` (files or folders) to the built folder ``graph_dir``.
 
     Files that fail to extract are reported in the result; the others are
@@ -743,7 +819,7 @@ def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: 
     _tick(result, "extract", t0)
     extractions.sort(key=lambda e: _order_key(e.meta.jurisdiction.code, e.meta.year, e.meta.source))
     for ex in extractions:
-        add_extraction(graph_dir, ex, options, result)
+        add_extraction(graph_dir, ex, options, result, exact=exact)
     if result.errors:
         _record_failures(Path(graph_dir), result.errors)
     return result
