@@ -26,7 +26,7 @@ from .views import View
 __all__ = ["DEFAULT_MAX_NODES", "fit_view", "aggregate_tasks", "GROUPINGS"]
 
 # Measured by bench/bench_viz.py: see the README section of issue 5.
-DEFAULT_MAX_NODES = 1500
+DEFAULT_MAX_NODES = 1200
 # Edges cost less to draw than labelled nodes, but a few nodes with tens of
 # thousands of merged edges still stall the first frame.
 EDGES_PER_NODE = 4

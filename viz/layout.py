@@ -32,8 +32,9 @@ MIN_GAP = 36.0  # px: most nodes are at least this far from their nearest neighb
 
 def _scale(pos: np.ndarray, g: nx.Graph, index: dict) -> np.ndarray:
     """Scale positions so the median edge is SPACING long and nodes rarely sit on top of each other."""
-    lengths = [np.linalg.norm(pos[index[u]] - pos[index[v]]) for u, v in g.edges() if u != v]
-    med = float(np.median(lengths)) if lengths else 1.0
+    pairs = np.array([(index[u], index[v]) for u, v in g.edges() if u != v], dtype=int).reshape(-1, 2)
+    lengths = np.linalg.norm(pos[pairs[:, 0]] - pos[pairs[:, 1]], axis=1)
+    med = float(np.median(lengths)) if len(lengths) else 1.0
     factor = SPACING / med if med > 0 else 1.0
     if len(pos) > 2:
         from scipy.spatial import cKDTree
@@ -61,14 +62,13 @@ def _component_layout(g: nx.Graph, seed: int) -> np.ndarray:
         pairs = [(u, v, d.get("length", 1.0)) for u, v, d in g.edges(data=True) if u != v]
         h = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v, _ in pairs])
         lengths = [length for _, _, length in pairs]
-        start = np.random.default_rng(seed).uniform(-1, 1, (n, 2)) * math.sqrt(n)
         # igraph draws from Python's `random`; give it its own generator so a
         # layout neither depends on nor disturbs the caller's random state.
         ig.set_random_number_generator(random.Random(seed))
         try:
-            # FR weights attract: a long edge pulls less.
-            pos = h.layout_fruchterman_reingold(seed=start.tolist(), niter=500,
-                                                weights=[1.0 / x for x in lengths]).coords
+            # FR weights attract: a long edge pulls less. No start positions:
+            # with them igraph took 120 s instead of 1 s for 10,000 nodes.
+            pos = h.layout_fruchterman_reingold(niter=500, weights=[1.0 / x for x in lengths]).coords
             if n <= KK_MAX:
                 # Kamada–Kawai spreads a dense cluster evenly (labels overlap
                 # less) but is quadratic: 0.03 s for 250 nodes, 6 s for 2,000.
