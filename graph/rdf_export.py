@@ -549,7 +549,8 @@ def export_rdf(g: nx.MultiDiGraph, out: str | Path, base: str = DEFAULT_BASE, *,
 
     from .dcat import CatalogOptions, write_catalog
 
-    base = check_iri(base if base.endswith(("/", "#")) else base + "/", "base IRI")
+    base = check_iri(base, "base IRI")
+    base = base if base.endswith(("/", "#")) else base + "/"
     options = CatalogOptions(base=base, download_url=download_url, license=license, contact=contact,
                              publisher=publisher)
     options.check()

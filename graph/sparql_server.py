@@ -374,12 +374,13 @@ def push(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, *, 
         raise StoreError("no Graph Store endpoint to push to")
     seconds: dict[str, float] = {}
     staging = f"{graph_iri}-staging-{uuid.uuid4().hex[:12]}"
-    staged = False
+    # Dropped whatever happens: a rejected PUT may still have stored part of
+    # the data (Virtuoso keeps the triples before a syntax error).
+    staged = True
     try:
         t0 = time.perf_counter()
         _request("PUT", _graph_url(endpoints.store, staging), data=payload, headers={"Content-Type": NT},
                  auth=auth, timeout=timeout)
-        staged = True
         seconds["upload"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -29,7 +29,11 @@ __all__ = ["chain_graph", "parity_cases", "free_port", "write_build", "OxigraphS
 
 def chain_graph() -> nx.MultiDiGraph:
     """The sample graph with a 2024 plan of 温州市, chains of CONTINUES and more."""
+    import hashlib
+
     g = sample_graph()
+    for d in ("D:wz2019", "D:wz2022", "D:tz2022"):  # the sample's checksums are placeholders
+        g.nodes[d]["checksum"] = hashlib.sha256(d.encode()).hexdigest()
     prov = {"document": "", "span_start": 0, "span_end": 0}
     g.add_node("D:wz2024", label="Document", title="2024年温州市政务公开工作要点", doc_number="温政办〔2024〕1号",
                issuer="温州市人民政府办公室", year=2024, jurisdiction="温州市", source="D:wz2024.txt",
