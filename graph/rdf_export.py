@@ -28,10 +28,10 @@ edges (IN_THEME, CONTINUES, SIMILAR_TO, DETAILS) get ``mg:ThemeAssignment``
 out (read back as the schema's defaults). There are no blank nodes: every
 resource has a stable IRI (see :class:`~mandategraph.graph.rdf_vocab.Iris`).
 
-Triples are produced by a generator (:func:`iter_triples`) and written
-straight to N-Triples; Turtle and JSON-LD are serialised from that by
-Oxigraph (rdflib's serialisers take ~45 s per million triples,
-DEPENDENCIES.md).
+Triples are produced by a generator (:func:`iter_triples`) and written to
+N-Triples, Turtle and JSON-LD in one streaming pass (:func:`write_rdf`):
+rdflib's serialisers take ~45 s per million triples (DEPENDENCIES.md), and an
+in-memory store to serialise from would not fit a national-scale graph.
 
 >>> from mandategraph.graph.sample import sample_graph
 >>> g = graph_to_rdf(sample_graph())
@@ -63,7 +63,7 @@ from .rdf_vocab import DEFAULT_BASE, MG, Iris, check_iri
 from .schema import EDGES, NODES
 
 __all__ = ["Lit", "Triple", "NodeMap", "EdgeMap", "NODE_MAPS", "EDGE_MAPS", "PREFIXES", "iter_triples",
-           "write_ntriples", "write_jsonld", "ntriples_line", "graph_to_rdf", "export_rdf", "ExportResult", "data_file",
+           "write_ntriples", "write_rdf", "ntriples_line", "graph_to_rdf", "export_rdf", "ExportResult", "data_file",
            "RDF_FILES"]
 
 
@@ -103,7 +103,7 @@ class Prop:
 
     name: str
     predicate: str
-    kind: str  # zh, en, str, int, double, bool, code, date, dates, zhs, strs, path, deadline
+    kind: str  # zh, en, str, int, double, bool, flag, code, dates, zhs, strs, path, deadline
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ NODE_MAPS: dict[str, NodeMap] = {m.label: m for m in (
     NodeMap("Unit", (str(MG.Unit), str(ORG.OrganizationalUnit)), (
         _p("name", SKOS.prefLabel, "zh"), _p("aliases", MG.alias, "zhs"), _p("names_by_year", MG.nameByYear, "strs"),
         _p("kind", MG.kind, "str"), _p("jurisdiction", MG.jurisdictionName, "zh"), _p("is_group", MG.isGroup, "bool"))),
-    NodeMap("Task", (str(MG.Task), str(PROV.Entity)), (
+    NodeMap("Task", (str(MG.Task),), (
         _p("text", MG.text, "zh"), _p("year", MG.year, "int"), _p("jurisdiction", MG.jurisdictionName, "zh"),
         _p("source", MG.sourceKind, "str"), _p("path", MG.sectionPath, "path"), _p("marker", MG.marker, "str"),
         _p("deadline_raw", MG.deadlineText, "zh"), _p("deadline", MG.deadline, "deadline"),
@@ -152,7 +152,7 @@ NODE_MAPS: dict[str, NodeMap] = {m.label: m for m in (
 )}
 
 _MANDATE_PROPS = (_p("raw", MG.raw, "zh"), _p("role_word", MG.roleWord, "zh"), _p("evidence", MG.evidence, "zh"),
-                  _p("implied_others", MG.impliesOthers, "bool"))
+                  _p("implied_others", MG.impliesOthers, "flag"))
 _SCORE = (_p("score", MG.score, "double"),)
 
 EDGE_MAPS: dict[str, EdgeMap] = {m.type: m for m in (
@@ -215,6 +215,8 @@ def _literals(kind: str, value) -> list[Obj]:
         return [Lit(str(int(value)), None, _XSD_INT)]
     if kind == "bool":
         return [Lit("true" if int(value) else "false", None, _XSD_BOOL)]
+    if kind == "flag":  # written only when true: one triple less per mandate
+        return [Lit("true", None, _XSD_BOOL)] if int(value or 0) else []
     if kind == "double":
         return [Lit(_double(float(value)), None, _XSD_DOUBLE)]
     if kind == "path":
@@ -394,13 +396,15 @@ def data_file(name: str) -> Path | None:
     return Path(str(p)) if p.is_file() else None
 
 
-# ------------------------------------------------------------------ N-Triples
+# ------------------------------------------------------------------ serialisation
 
 _ESC = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 _ESC_RE = re.compile(r'[\\"\n\r]')
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _escape(s: str) -> str:
+    # The same four escapes make a valid N-Triples and Turtle string.
     return _ESC_RE.sub(lambda m: _ESC[m.group()], s)
 
 
@@ -424,62 +428,134 @@ def ntriples_line(t: Triple) -> str:
     return f"<{t[0]}> <{t[1]}> {_term(t[2])} .\n"
 
 
+_NS_PREFIX = {ns: prefix for prefix, ns in PREFIXES.items()}
+
+
+def _curie(iri: str) -> str | None:
+    """``mg:Task`` for an IRI in one of our namespaces with a plain local name, else None.
+
+    >>> _curie("https://w3id.org/mandategraph/ontology#Task"), _curie("https://w3id.org/mandategraph/task/a/1")
+    ('mg:Task', None)
+    """
+    # Every namespace of PREFIXES ends in '#' or '/', so the split is one lookup.
+    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+    prefix = _NS_PREFIX.get(iri[:cut])
+    if prefix is None or not _LOCAL.fullmatch(iri, cut):
+        return None
+    return f"{prefix}:{iri[cut:]}"
+
+
+class _Writers:
+    """N-Triples, Turtle and JSON-LD written side by side in one pass over the triples.
+
+    Triples come grouped by subject (as :func:`iter_triples` yields them;
+    a subject may come back later, which all three formats allow), so each
+    writer holds one subject's triples at a time: memory stays flat however
+    large the graph (an Oxigraph store in memory needs ~0.5 GB per million
+    triples, DEPENDENCIES.md).
+    """
+
+    def __init__(self, nt: Path | None, ttl: Path | None, jsonld: Path | None):
+        self.files = {k: open(p, "w", encoding="utf-8", newline="\n") for k, p in
+                      (("nt", nt), ("ttl", ttl), ("jsonld", jsonld)) if p is not None}
+        self.buf: dict[str, list[str]] = {k: [] for k in self.files}
+        self.first_node = True
+        self._curies: dict[str, str] = {}
+        if "ttl" in self.files:
+            self.buf["ttl"] += [f"@prefix {k}: <{v}> .\n" for k, v in PREFIXES.items()]
+        if "jsonld" in self.files:
+            import json
+
+            self.buf["jsonld"].append('{"@context": ' + json.dumps(PREFIXES) + ',\n "@graph": [\n')
+
+    def _c(self, iri: str) -> str:
+        # Turtle form of a predicate, class or datatype: a CURIE when possible.
+        c = self._curies.get(iri)
+        if c is None:
+            c = self._curies[iri] = _curie(iri) or f"<{iri}>"
+        return c
+
+    def _ttl_obj(self, o: Obj) -> str:
+        if isinstance(o, Lit):
+            body = f'"{_escape(o.lex)}"'
+            if o.lang:
+                return f"{body}@{o.lang}"
+            return f"{body}^^{self._c(o.datatype)}" if o.datatype else body
+        c = _curie(o)
+        return c if c else f"<{o}>"
+
+    def _json_obj(self, o: Obj) -> dict:
+        if isinstance(o, Lit):
+            if o.lang:
+                return {"@value": o.lex, "@language": o.lang}
+            if o.datatype:
+                return {"@value": o.lex, "@type": self._c(o.datatype).strip("<>")}
+            return {"@value": o.lex}
+        return {"@id": o}
+
+    def group(self, s: str, pos: list[tuple[str, Obj]]) -> None:
+        if "nt" in self.files:
+            subj = f"<{s}> "
+            self.buf["nt"].append("".join(f"{subj}<{p}> {_term(o)} .\n" for p, o in pos))
+        if "ttl" in self.files:
+            lines = [("a" if p == _RDF_TYPE else self._c(p)) + " " + self._ttl_obj(o) for p, o in pos]
+            self.buf["ttl"].append(f"\n<{s}> " + " ;\n    ".join(lines) + " .\n")
+        if "jsonld" in self.files:
+            import json
+
+            node: dict = {"@id": s}
+            for p, o in pos:
+                if p == _RDF_TYPE:
+                    node.setdefault("@type", []).append(self._c(o).strip("<>"))
+                else:
+                    node.setdefault(self._c(p).strip("<>"), []).append(self._json_obj(o))
+            self.buf["jsonld"].append(("" if self.first_node else ",\n") + json.dumps(node, ensure_ascii=False))
+        self.first_node = False
+        if len(self.buf.get("nt", self.buf.get("ttl", self.buf.get("jsonld", [])))) > 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        for k, f in self.files.items():
+            f.write("".join(self.buf[k]))
+            self.buf[k].clear()
+
+    def close(self) -> None:
+        if "jsonld" in self.files:
+            self.buf["jsonld"].append("\n]}\n")
+        self.flush()
+        for f in self.files.values():
+            f.close()
+
+
+def write_rdf(triples: Iterable[Triple], *, nt: str | Path | None = None, ttl: str | Path | None = None,
+              jsonld: str | Path | None = None) -> int:
+    """Write triples as N-Triples, Turtle and/or JSON-LD in one streaming pass; return their number.
+
+    Turtle uses our prefixes for vocabulary terms and full IRIs for resources
+    (local names like ``task/…/0001`` would need backslash escapes); JSON-LD
+    is compacted by an ``@context`` of the same prefixes.
+    """
+    w = _Writers(*(Path(p) if p is not None else None for p in (nt, ttl, jsonld)))
+    n = 0
+    current, pos = None, []
+    try:
+        for s, p, o in triples:
+            n += 1
+            if s != current:
+                if pos:
+                    w.group(current, pos)
+                current, pos = s, []
+            pos.append((p, o))
+        if pos:
+            w.group(current, pos)
+    finally:
+        w.close()
+    return n
+
+
 def write_ntriples(triples: Iterable[Triple], path: str | Path) -> int:
     """Stream triples to an N-Triples file; return how many were written."""
-    n = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        buf: list[str] = []
-        for t in triples:
-            buf.append(ntriples_line(t))
-            n += 1
-            if len(buf) >= 10000:
-                f.write("".join(buf))
-                buf.clear()
-        f.write("".join(buf))
-    return n
-
-
-def _curie(iri: str, prefixes: dict[str, str]) -> str:
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
-def write_jsonld(triples: Iterable[Triple], path: str | Path) -> int:
-    """Write compacted JSON-LD: an ``@context`` of our prefixes and one object per subject.
-
-    Oxigraph writes only expanded JSON-LD (full IRIs, no context); this is the
-    same data in the form people read. Returns the number of triples.
-    """
-    import json
-
-    subjects: dict[str, dict[str, list]] = {}
-    n = 0
-    rdf_type = _RDF_TYPE
-    for s, p, o in triples:
-        n += 1
-        props = subjects.setdefault(s, {})
-        if p == rdf_type:
-            props.setdefault("@type", []).append(_curie(o, PREFIXES))
-            continue
-        if isinstance(o, Lit):
-            value = {"@value": o.lex}
-            if o.lang:
-                value["@language"] = o.lang
-            elif o.datatype:
-                value["@type"] = _curie(o.datatype, PREFIXES)
-        else:
-            value = {"@id": o}
-        props.setdefault(_curie(p, PREFIXES), []).append(value)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write('{"@context": ' + json.dumps(PREFIXES, ensure_ascii=False) + ',\n "@graph": [\n')
-        first = True
-        for s, props in subjects.items():
-            f.write(("" if first else ",\n") + json.dumps({"@id": s, **props}, ensure_ascii=False))
-            first = False
-        f.write("\n]}\n")
-    return n
+    return write_rdf(triples, nt=path)
 
 
 def _rdflib_term(o: Obj):
@@ -515,7 +591,7 @@ class ExportResult:
 
     @property
     def triples_per_second(self) -> float:
-        t = self.seconds.get("ntriples", 0.0)
+        t = self.seconds.get("graph", 0.0)
         return self.triples / t if t else float("inf")
 
 
@@ -545,8 +621,6 @@ def export_rdf(g: nx.MultiDiGraph, out: str | Path, base: str = DEFAULT_BASE, *,
     MandateGraphError
         A bad base or option IRI.
     """
-    import pyoxigraph as ox
-
     from .dcat import CatalogOptions, write_catalog
 
     base = check_iri(base, "base IRI")
@@ -559,23 +633,8 @@ def export_rdf(g: nx.MultiDiGraph, out: str | Path, base: str = DEFAULT_BASE, *,
     seconds: dict[str, float] = {}
 
     t0 = time.perf_counter()
-    nt = out / "graph.nt"
-    n = write_ntriples(iter_triples(g, base), nt)
-    seconds["ntriples"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    store = ox.Store()
-    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
-    seconds["load"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    # No prefix for the base: local names like task/…/0001 would need
-    # backslash escapes in Turtle, which are harder to read than full IRIs.
-    store.dump(str(out / "graph.ttl"), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
-    seconds["turtle"] = time.perf_counter() - t0
-    del store
-    t0 = time.perf_counter()
-    write_jsonld(iter_triples(g, base), out / "graph.jsonld")
-    seconds["jsonld"] = time.perf_counter() - t0
+    n = write_rdf(iter_triples(g, base), nt=out / "graph.nt", ttl=out / "graph.ttl", jsonld=out / "graph.jsonld")
+    seconds["graph"] = time.perf_counter() - t0
 
     for name in ("ontology.ttl", "shapes.ttl"):
         src = data_file(name)

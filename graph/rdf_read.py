@@ -46,7 +46,7 @@ def _value(kind: str, lits: list):
     v = lits[0].value
     if kind == "int":
         return int(v)
-    if kind == "bool":
+    if kind in ("bool", "flag"):
         return int(v == "true" or v == "1")
     if kind == "double":
         return float(v)
