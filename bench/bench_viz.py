@@ -117,9 +117,11 @@ def main() -> None:
         sizes = (500, 1_000, 1_500, 2_000, 3_000) if args.quick else (500, 1_000, 1_500, 2_000, 3_000, 5_000)
         sweep = [measure(browser, synthetic_graph(tasks_for_nodes(n)), tmp, f"raw ~{n}", None) for n in sizes]
         show(sweep)
-    usable = [r["nodes"] for r in sweep if r["frame ms"] is not None and r["frame ms"] <= 100 and r["open s"] <= 5]
-    print(f"\nlargest raw page with frames <= 100 ms and open <= 5 s: {max(usable) if usable else 'none'} nodes; "
-          f"limit in use: {DEFAULT_MAX_NODES:,}")
+    print()
+    for budget in (100, 200):
+        usable = [r["nodes"] for r in sweep if r["frame ms"] is not None and r["frame ms"] <= budget and r["open s"] <= 5]
+        print(f"largest raw page with frames <= {budget} ms and open <= 5 s: {max(usable) if usable else 'none'} nodes")
+    print(f"limit in use: {DEFAULT_MAX_NODES:,} nodes (frame times vary by ~50% between runs on a shared machine)")
 
 
 if __name__ == "__main__":

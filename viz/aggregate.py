@@ -7,8 +7,9 @@ hairball (DEPENDENCIES.md, and ``bench/bench_viz.py`` for the figures behind
 finer grouping tried first:
 
 1. tasks become one ``Aggregate`` node per (jurisdiction, year, theme), then
-   per (jurisdiction, year), then per jurisdiction; edges between groups are
-   merged and carry a ``count``;
+   per (jurisdiction, year), then per jurisdiction — the finest grouping that
+   fits, or else whose boxes take at most a quarter of the limit; edges
+   between groups are merged and carry a ``count``;
 2. if that is still too big, units (then other nodes) with the smallest
    workload are left out.
 
@@ -152,9 +153,11 @@ def fit_view(view: View, max_nodes: int | None = DEFAULT_MAX_NODES, max_edges: i
     if tasks and n0 > max_nodes:
         for name, key in GROUPINGS:
             h = aggregate_tasks(g, key)
-            if h.number_of_nodes() <= max_nodes:
+            groups = sum(1 for _, d in h.nodes(data=True) if d.get("label") == "Aggregate")
+            # The finest grouping that fits; failing that, the finest whose
+            # boxes take at most a quarter of the limit, the rest being cut.
+            if h.number_of_nodes() <= max_nodes or groups <= max_nodes // 4:
                 break
-        groups = sum(1 for _, d in h.nodes(data=True) if d.get("label") == "Aggregate")
         messages.append(f"{tasks:,} tasks are grouped by {name} into {groups:,} boxes (hover one for its tasks).")
     if h.number_of_nodes() > max_nodes:
         h, left = _cut(h, max_nodes)
