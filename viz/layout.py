@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = ["layout", "force_layout", "column_layout"]
 
-SPACING = 80.0  # px between neighbouring nodes at scale 1; labels are ~14 px high
+SPACING = 64.0  # px between neighbouring nodes at scale 1; labels are ~14 px high
 KK_MAX = 600  # largest component refined with Kamada–Kawai
 
 
@@ -27,7 +27,7 @@ KK_MAX = 600  # largest component refined with Kamada–Kawai
 # would pull every task onto one ring around its document; drawn longer, they
 # let tasks gather around the units that hold them, which is what people read.
 EDGE_LENGTH = {"CONTAINS": 3.0, "BELONGS_TO": 3.0, "ISSUED": 2.0, "PART_OF": 2.0, "IN_THEME": 2.0, "CITES": 1.5}
-MIN_GAP = 36.0  # px: most nodes are at least this far from their nearest neighbour
+MIN_GAP = 26.0  # px: most nodes are at least this far from their nearest neighbour
 
 
 def _scale(pos: np.ndarray, g: nx.Graph, index: dict) -> np.ndarray:
