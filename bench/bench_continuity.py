@@ -113,7 +113,7 @@ def one(kind: str, size: int) -> dict:
         links = link_similar(by_j, method=kind)
         out["links"] = len(links)
         out["precision"] = round(sum(origin[a] == origin[b] for a, b, _ in links) / max(1, len(links)), 3)
-        out["pairs"] = [[a, b] for a, b, _ in links] if n <= 20_000 else None
+        out["pairs"] = [[a, b] for a, b, _ in links] if n <= 25_000 else None
     elif kind == "continues":
         total = 0
         right = 0
