@@ -191,18 +191,57 @@ def _read_html(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
     for tag in soup(_NOISE_TAGS):
         tag.decompose()
     for table in soup.find_all("table"):
-        rows = []
-        for tr in table.find_all("tr"):
-            cells = [re.sub(r"\s+", " ", c.get_text(" ", strip=True)).replace("|", "｜") for c in tr.find_all(["td", "th"])]
-            if any(cells):
-                rows.append(" | ".join(cells) + " |")
-        table.replace_with("\n" + "\n".join(rows) + "\n")
+        table.replace_with("\n" + "\n".join(_html_table_rows(table)) + "\n")
     for br in soup.find_all("br"):
         br.replace_with("\n")
     body = soup.body or soup
     out = body.get_text("\n")
     out = re.sub(r"[ \t\u3000\xa0]*\n[ \t\u3000\xa0\n]*", "\n", out)
     return out.strip() + "\n", enc
+
+
+def _cell_text(cell) -> str:
+    return re.sub(r"\s+", " ", cell.get_text(" ", strip=True)).replace("|", "｜")
+
+
+def _html_table_rows(table) -> list[str]:
+    """``|`` rows of an HTML table, with rowspan and colspan laid out on a grid.
+
+    A cell spanning rows repeats its text in each row it covers, so columns
+    stay aligned (a merged 责任单位 cell names the units of every row).
+    """
+    grid: dict[tuple[int, int], str] = {}
+    n_rows = 0
+    for r, tr in enumerate(table.find_all("tr")):
+        n_rows = r + 1
+        c = 0
+        for cell in tr.find_all(["td", "th"], recursive=False) or tr.find_all(["td", "th"]):
+            while (r, c) in grid:
+                c += 1
+            text = _cell_text(cell)
+            rows = _span(cell.get("rowspan"))
+            cols = _span(cell.get("colspan"))
+            for dr in range(rows):
+                for dc in range(cols):
+                    grid[(r + dr, c + dc)] = text if dc == 0 else ""
+            c += cols
+    out = []
+    width = max((c for _, c in grid), default=-1) + 1
+    for r in range(n_rows):
+        cells = [grid.get((r, c), "") for c in range(width)]
+        nonblank = [x for x in cells if x]
+        if len(nonblank) == 1 and cells[0] == nonblank[0] and width > 2:
+            out.append(nonblank[0])  # a title row spanning the table
+        elif nonblank:
+            out.append(" | ".join(cells) + " |")
+    return out
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(int(value), 1000))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _read_docx(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
@@ -222,7 +261,10 @@ def _read_docx(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
         elif tag == "tbl":
             for row in Table(child, document).rows:
                 cells = [c.text.replace("\n", "").replace("|", "｜").strip() for c in row.cells]
-                lines.append(" | ".join(cells) + " |")
+                if len(set(cells)) == 1:
+                    lines.append(cells[0])  # a merged title row spanning the table
+                else:
+                    lines.append(" | ".join(cells) + " |")
     return "\n".join(lines) + "\n", "docx"
 
 

@@ -81,3 +81,9 @@ def test_catch_all_is_removed_and_the_implied_others_recorded():
     ex = extract_text("2024年某区政务公开要点\n一、公开\n（一）推进公开。（区发展改革局、区投资促进局等有关部门(单位)牵头）\n", "v.txt")
     lead = ex.tasks[0].lead
     assert [(u.raw, u.implied_others) for u in lead] == [("区发展改革局", False), ("区投资促进局", True)]
+
+
+def test_table_with_a_leader_column_and_a_division_of_labour_column():
+    doc = "2022年鹿城区政务公开工作任务分工\n序号 | 工作举措 | 责任领导 | 责任分工 | 完成时限 |\n" \
+          "1 | 完善政策解读机制 | 张三 | 区政府办公室牵头，区司法局配合 | 上半年 |\n"
+    assert rows(doc) == [(["1"], "完善政策解读机制", ["区政府办公室"], ["区司法局"], "2022-06-30")]

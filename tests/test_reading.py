@@ -139,3 +139,22 @@ def test_document_with_no_tasks(tmp_path):
     p.write_text("关于做好政务公开工作的通知\n各单位：请认真贯彻执行。\n", encoding="utf-8")
     with pytest.raises(ParseError, match="notice.txt.*no tasks found"):
         extract_file(p)
+
+
+def test_html_table_with_merged_cells_keeps_columns_aligned(tmp_path):
+    html = """<html><body><p>2023年瑞安市政务公开工作任务分解表</p><table>
+    <tr><td colspan="4">2023年瑞安市政务公开工作任务分解表</td></tr>
+    <tr><th>序号</th><th>重点任务</th><th>责任单位</th><th>完成时限</th></tr>
+    <tr><td>1</td><td>公开财政预决算</td><td rowspan="2">市财政局</td><td>6月底前</td></tr>
+    <tr><td>2</td><td>公开政府债务信息</td><td>9月底前</td></tr>
+    <tr><td>3</td><td>推进政务公开专区建设</td><td>市行政审批服务局</td><td rowspan="1">全年</td></tr>
+    </table></body></html>"""
+    p = tmp_path / "t.html"
+    p.write_text(html, encoding="utf-8")
+    ex = extract_file(p)
+    assert [(t.text, [u.raw for u in t.lead], t.deadline.normalized) for t in ex.tasks] == [
+        ("公开财政预决算", ["市财政局"], "2023-06-30"),
+        ("公开政府债务信息", ["市财政局"], "2023-09-30"),
+        ("推进政务公开专区建设", ["市行政审批服务局"], "2023-12-31"),
+    ]
+    assert ex.meta.jurisdiction.name == "瑞安市" and ex.meta.jurisdiction.parents[0][1] == "温州市"
