@@ -292,7 +292,7 @@ def _add_edge_rows(g: nx.MultiDiGraph, type_: str, df: pd.DataFrame) -> None:
 def _link(folder: _Folder, delta: _Delta, g_new: nx.MultiDiGraph, ex: Extraction, did: str,
           options: BuildOptions, exact: bool) -> nx.MultiDiGraph:
     """Run the build's linking on the new document's neighbourhood; record what it changes."""
-    tasks, docs, contains, issued = _neighbourhood(folder, ex, did, province=not exact)
+    tasks, docs, contains, issued = _neighbourhood(folder, ex, did, province=False)
     h = g_new.copy()
     _add_rows(h, "Document", docs)
     _add_rows(h, "Task", tasks)
@@ -315,8 +315,8 @@ def _link(folder: _Folder, delta: _Delta, g_new: nx.MultiDiGraph, ex: Extraction
         type_ = d.get("type", k)
         if type_ == "CONTINUES":
             keep = u in j_tasks and v in j_tasks
-        elif type_ == "SIMILAR_TO" and exact:
-            keep = False  # recomputed over the whole graph (see _similar_everywhere)
+        elif type_ == "SIMILAR_TO":
+            keep = False  # see _similar_everywhere and _similar_local
         else:
             keep = u in new_tasks or v in new_tasks or u == did or v == did
         if keep:
@@ -386,10 +386,12 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions = B
     delta = _Delta()
     h = _link(f, delta, g_new, ex, did, options, exact)
     _tick(result, "link", t0)
+    ts = time.perf_counter()
     if exact:
-        ts = time.perf_counter()
         _similar_everywhere(f, delta, h, g_new, options)
-        _tick(result, "similar", ts)
+    else:
+        _similar_local(f, delta, h, g_new, ex, did, options)
+    _tick(result, "similar", ts)
     t1 = time.perf_counter()
     # The new document's rows, as linking left them (task status).
     nf = node_frames(nx.MultiDiGraph(h.subgraph(g_new.nodes)))
@@ -457,10 +459,65 @@ def _similar_everywhere(folder: _Folder, delta: _Delta, h: nx.MultiDiGraph, g_ne
             rows[(link.source, link.target)] = {"source": link.source, "target": link.target, "score": link.score,
                                                 "document": d, "span_start": a, "span_end": b}
     spec = edge_spec("SIMILAR_TO")
-    frame = pd.DataFrame(list(rows.values()), columns=["source", "target", *spec.properties])
-    if len(frame):
-        frame = frame.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
-    delta.whole["edges_SIMILAR_TO"] = frame
+    cols = ["source", "target", *spec.properties]
+    frame = pd.DataFrame(list(rows.values()), columns=cols)
+    # Only the links that changed are written: most of a national graph's links stay as they were.
+    old_t = folder.table("edges_SIMILAR_TO")
+    old_rows = {} if not old_t.num_rows else {
+        (r["source"], r["target"]): r for r in old_t.to_pandas().to_dict("records")}
+    gone = [f"{s}\x00{t}" for (s, t) in old_rows if (s, t) not in rows]
+    changed = [k for k, r in rows.items() if k not in old_rows or _plain_row(old_rows[k]) != _plain_row(r)]
+    delta.drop("edges_SIMILAR_TO", gone)
+    if changed:
+        sub = frame[[(s, t) in set(changed) for s, t in zip(frame["source"], frame["target"])]]
+        delta.put("edges_SIMILAR_TO", sub, ["source", "target"], replace=True)
+
+
+def _similar_local(folder: _Folder, delta: _Delta, h: nx.MultiDiGraph, g_new: nx.MultiDiGraph, ex: Extraction,
+                   did: str, options: BuildOptions) -> None:
+    """SIMILAR_TO of the new tasks towards their province's tasks of the near years (``exact=False``).
+
+    The build's scoring and matching (continuity.vectorize, cosine, greedy
+    one-to-one per pair of plans), fitted on the new tasks and those
+    neighbours only; links between old tasks are left as they are.
+    """
+    import numpy as np
+
+    from .continuity import DEFAULTS, TaskRef, match, vectorize
+
+    tasks, docs, _, _ = _neighbourhood(folder, ex, did, province=True)
+    jname = ex.meta.jurisdiction.name
+    others = tasks[tasks["jurisdiction"] != jname]
+    new_ids = sorted(n for n, d in g_new.nodes(data=True) if d.get("label") == "Task")
+    if not len(others) or not new_ids:
+        return
+    refs = [TaskRef(n, h.nodes[n]["text"], h.nodes[n]["year"] or None, jname, h.nodes[n]["source"]) for n in new_ids]
+    refs += [TaskRef(i, t, int(y) or None, j, s) for i, t, y, j, s in
+             zip(others["id"], others["text"], others["year"], others["jurisdiction"], others["source"])]
+    v = vectorize(refs)
+    k = len(new_ids)
+    a, b = np.arange(k), np.arange(k, len(refs))
+    sc = v.scores(a, b, DEFAULTS.similar_measure)
+    years = np.asarray([r.year or -1 for r in refs])
+    ok = (sc >= options.similar_threshold) & (np.abs(years[a][:, None] - years[b][None, :]) <= SIMILAR_YEAR_WINDOW)
+    i, j = np.nonzero(ok)
+    if not len(i):
+        return
+    plan = {}
+    group = np.asarray([plan.setdefault((r.jurisdiction, r.year), len(plan)) for r in refs])
+    keep = match(a[i], b[j], sc[i, j], left_group=group[a[i]], right_group=group[b[j]], matching="one_to_one")
+    recs = []
+    for m in keep:
+        x, y = refs[a[i[m]]], refs[b[j[m]]]
+        # As link_similar: the earlier year's task first, else the jurisdiction sorting first.
+        src, dst = (x, y) if ((x.year or 0), x.jurisdiction) <= ((y.year or 0), y.jurisdiction) else (y, x)
+        prov = h.nodes[src.id] if src.id in h else others.set_index("id").loc[src.id]
+        recs.append({"source": src.id, "target": dst.id, "score": round(float(sc[i[m], j[m]]), 4),
+                     "document": prov["document"], "span_start": int(prov["span_start"]),
+                     "span_end": int(prov["span_end"])})
+    spec = edge_spec("SIMILAR_TO")
+    delta.put("edges_SIMILAR_TO", pd.DataFrame(recs, columns=["source", "target", *spec.properties]),
+              ["source", "target"])
 
 
 def _tick(result: AddResult, stage: str, t0: float) -> None:
@@ -560,8 +617,11 @@ def _splice(folder: _Folder, stem: str, props: dict[str, str], keys: list[str], 
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError):
         whole = True
     if whole:
-        full = _read_pandas(old, props)
-        full = pd.concat([full[keep], frame], ignore_index=True).iloc[take].reset_index(drop=True)
+        if old.num_rows == 0:
+            full = frame.reset_index(drop=True)  # an empty table's columns have no types to keep
+        else:
+            full = _read_pandas(old, props)
+            full = pd.concat([full[keep], frame], ignore_index=True).iloc[take].reset_index(drop=True)
         _atomic(p_pq, lambda p: full.to_parquet(p, index=False))
         _atomic(p_csv, lambda p: _csv_ready(full, props).to_csv(p, index=False, lineterminator="\n"))
         return removed, True
