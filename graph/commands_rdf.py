@@ -199,10 +199,11 @@ def sparql_push(endpoint, graph_iri, mode, user, password, auth_scheme, graph_di
         click.echo(f"pushing {triples} triples ({_size(len(payload))}) to <{iri}> …", err=True)
     report = push(payload, triples, endpoints, iri, mode=mode, auth=_auth(user, password, auth_scheme),
                   timeout=timeout)
-    how = "SPARQL Update" if report.method == "update" else "Graph Store PUT/POST"
+    how = {"new graph": "into a new graph", "update": f"{mode} through a staging graph and SPARQL Update",
+           "graph-store": f"{mode} through a staging graph and Graph Store PUT/POST"}[report.method]
     click.echo(f"pushed {report.triples} triples ({_size(report.bytes)}) to <{report.graph_iri}> in "
                f"{report.seconds.get('upload', 0):.2f} s ({report.triples_per_second:,.0f} triples/s), "
-               f"{mode} by {how}; the graph holds {report.stored} triples")
+               f"{how}; the graph holds {report.stored} triples")
     if endpoints.query:
         click.echo(f"query it: mandategraph sparql --endpoint {endpoints.query} --graph-iri {report.graph_iri} \"…\"")
 

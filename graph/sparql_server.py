@@ -5,7 +5,9 @@ Push
 :func:`push` puts the graph into one named graph (by default one per build:
 ``<base>graph/<first 12 hex digits of the N-Triples' SHA-256>``), replacing
 it or merging into it. A failed push leaves the server's previous named graph
-as it was:
+as it was. A graph that is empty (a new build) is loaded directly, its count
+checked, and dropped again if anything fails. A graph that holds data is
+changed through a staging graph:
 
 1. the data is PUT into a fresh staging graph next to the target;
 2. the staging graph's triple count is checked against what was sent (this
@@ -71,14 +73,16 @@ class Endpoints:
     store: str | None
     query: str | None = None
     update: str | None = None
+    kind: str | None = None  # "oxigraph", "virtuoso" or None (unknown server)
 
     @classmethod
     def infer(cls, store: str, query: str | None = None, update: str | None = None,
               *, use_update: bool = True) -> "Endpoints":
         """Fill in the query and update URLs of known server layouts.
 
-        >>> Endpoints.infer("http://127.0.0.1:7878/store")
-        Endpoints(store='http://127.0.0.1:7878/store', query='http://127.0.0.1:7878/query', update='http://127.0.0.1:7878/update')
+        >>> Endpoints.infer("http://127.0.0.1:7878/store")  # doctest: +NORMALIZE_WHITESPACE
+        Endpoints(store='http://127.0.0.1:7878/store', query='http://127.0.0.1:7878/query',
+                  update='http://127.0.0.1:7878/update', kind='oxigraph')
         >>> Endpoints.infer("http://127.0.0.1:8890/sparql-graph-crud-auth").update
         'http://127.0.0.1:8890/sparql-auth'
         """
@@ -86,13 +90,15 @@ class Endpoints:
         parts = urllib.parse.urlsplit(store)
         root = f"{parts.scheme}://{parts.netloc}"
         path = parts.path.rstrip("/")
+        kind = None
         if path.endswith("/store"):  # Oxigraph
             prefix = root + path[: -len("/store")]
-            query, update = query or prefix + "/query", update or prefix + "/update"
+            query, update, kind = query or prefix + "/query", update or prefix + "/update", "oxigraph"
         elif path.endswith(("/sparql-graph-crud-auth", "/sparql-graph-crud")):  # Virtuoso
             query = query or root + "/sparql"
             update = update or root + ("/sparql-auth" if path.endswith("-auth") else "/sparql")
-        return cls(store, query, update if use_update else None)
+            kind = "virtuoso"
+        return cls(store, query, update if use_update else None, kind)
 
 
 @dataclass
@@ -104,7 +110,7 @@ class PushReport:
     triples: int  # sent
     bytes: int
     stored: int  # triples in the target graph afterwards
-    method: str  # "update" (MOVE/ADD) or "graph-store" (PUT/POST)
+    method: str  # "new graph" (straight in), "update" (staged, MOVE/ADD) or "graph-store" (staged, PUT/POST)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -208,12 +214,15 @@ def _strip_html(s: str) -> str:
     return re.sub(r"<[^>]+>", " ", s)
 
 
-def _graph_url(store_url: str, graph_iri: str) -> str:
+def _graph_url(store_url: str, graph_iri: str, *, bulk: bool = False) -> str:
     # Virtuoso's Graph Store endpoint names the graph `graph-uri`; the
     # protocol's own name is `graph`. Oxigraph takes `graph`.
     key = "graph-uri" if "sparql-graph-crud" in store_url else "graph"
     sep = "&" if "?" in store_url else "?"
-    return f"{store_url}{sep}{urllib.parse.urlencode({key: graph_iri})}"
+    url = f"{store_url}{sep}{urllib.parse.urlencode({key: graph_iri})}"
+    # Oxigraph loads without a transaction 20 times faster (3.8 s against 80 s
+    # for 272k triples here); only ever used where a partial load is dropped.
+    return url + "&no_transaction" if bulk else url
 
 
 # ---------------------------------------------------------------- query
@@ -373,14 +382,20 @@ def push(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, *, 
     if not endpoints.store:
         raise StoreError("no Graph Store endpoint to push to")
     seconds: dict[str, float] = {}
+    before = graph_triple_count(endpoints, graph_iri, auth, timeout)
+    if before == 0:
+        # A new graph (the default: one per build) has nothing to protect, so
+        # the data goes straight in, and a failure drops what arrived. On
+        # Oxigraph this saves a MOVE that costs ~8 times the upload.
+        return _push_new(payload, triples, endpoints, graph_iri, mode, auth, timeout)
     staging = f"{graph_iri}-staging-{uuid.uuid4().hex[:12]}"
     # Dropped whatever happens: a rejected PUT may still have stored part of
     # the data (Virtuoso keeps the triples before a syntax error).
     staged = True
     try:
         t0 = time.perf_counter()
-        _request("PUT", _graph_url(endpoints.store, staging), data=payload, headers={"Content-Type": NT},
-                 auth=auth, timeout=timeout)
+        _request("PUT", _graph_url(endpoints.store, staging, bulk=endpoints.kind == "oxigraph"), data=payload,
+                 headers={"Content-Type": NT}, auth=auth, timeout=timeout)
         seconds["upload"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -390,6 +405,7 @@ def push(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, *, 
             raise StoreError(f"the server stored {got} of {triples} triples in the staging graph (does it truncate, "
                              f"e.g. Virtuoso's ResultSetMaxRows?); {graph_iri} is unchanged")
 
+        # The target changes in one atomic step: an update, or a transactional PUT/POST.
         t0 = time.perf_counter()
         if endpoints.update:
             op = "MOVE" if mode == "replace" else "ADD"
@@ -412,3 +428,29 @@ def push(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, *, 
             except StoreError:
                 pass  # the push's own error (if any) is the one to report
     return PushReport(graph_iri, mode, triples, len(payload), stored, method, seconds)
+
+
+def _push_new(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, mode: str, auth: Auth | None,
+              timeout: float) -> PushReport:
+    """Upload into a graph that is empty, checking the count; drop it again on any failure."""
+    seconds: dict[str, float] = {}
+    ok = False
+    try:
+        t0 = time.perf_counter()
+        _request("PUT", _graph_url(endpoints.store, graph_iri, bulk=endpoints.kind == "oxigraph"), data=payload,
+                 headers={"Content-Type": NT}, auth=auth, timeout=timeout)
+        seconds["upload"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        stored = graph_triple_count(endpoints, graph_iri, auth, timeout)
+        seconds["verify"] = time.perf_counter() - t0
+        if stored != triples:
+            raise StoreError(f"the server stored {stored} of {triples} triples (does it truncate, e.g. Virtuoso's "
+                             f"ResultSetMaxRows?); {graph_iri} is left empty as it was")
+        ok = True
+    finally:
+        if not ok:
+            try:
+                drop_graph(endpoints, graph_iri, auth, timeout)
+            except StoreError:
+                pass
+    return PushReport(graph_iri, mode, triples, len(payload), stored, "new graph", seconds)

@@ -122,8 +122,8 @@ def test_every_command_has_help(capsys, command):
 def test_push_then_query_on_oxigraph(capsys, chain_build, oxigraph_server):  # noqa: F811
     code, out, _ = run(capsys, "sparql-push", "--endpoint", oxigraph_server.store, "--graph", str(chain_build))
     assert code == 0
-    m = re.fullmatch(r"pushed (\d+) triples \(.*\) to <(\S+)> in [\d.]+ s \([\d,]+ triples/s\), replace by "
-                     r"SPARQL Update; the graph holds (\d+) triples", out.splitlines()[0])
+    m = re.fullmatch(r"pushed (\d+) triples \(.*\) to <(\S+)> in [\d.]+ s \([\d,]+ triples/s\), into a new "
+                     r"graph; the graph holds (\d+) triples", out.splitlines()[0])
     assert m and m.group(1) == m.group(3)
     iri = m.group(2)
     assert re.fullmatch(r"https://w3id.org/mandategraph/graph/[0-9a-f]{12}", iri)
@@ -132,6 +132,9 @@ def test_push_then_query_on_oxigraph(capsys, chain_build, oxigraph_server):  # n
     code, out, _ = run(capsys, "sparql", "--endpoint", oxigraph_server.query, "--graph-iri", iri, Q_YEARS,
                        "-f", "csv")
     assert (code, out) == (0, "year,tasks\n2019,2\n2022,3\n2024,3\n")
+    # The same build again: the graph holds data now, so it goes through a staging graph.
+    code, out, _ = run(capsys, "sparql-push", "--endpoint", oxigraph_server.store, "--graph", str(chain_build))
+    assert code == 0 and ", replace through a staging graph and SPARQL Update; the graph holds " in out
 
 
 @pytest.mark.server

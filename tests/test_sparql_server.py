@@ -51,10 +51,12 @@ def test_push_replace_then_merge_on_oxigraph(oxigraph_server, payloads):  # noqa
     chain, n_chain = payloads["chain"]
     sample, n_sample = payloads["sample"]
     report = push(chain, n_chain, ep, TARGET)
-    assert (report.stored, report.method, report.mode) == (n_chain, "update", "replace")
-    assert _graphs(ep.query) == {TARGET: n_chain}  # the staging graph is gone
+    assert (report.stored, report.method, report.mode) == (n_chain, "new graph", "replace")
+    assert _graphs(ep.query) == {TARGET: n_chain}
     # Replace with the smaller sample graph: only its triples remain.
-    assert push(sample, n_sample, ep, TARGET).stored == n_sample
+    report = push(sample, n_sample, ep, TARGET)
+    assert (report.stored, report.method) == (n_sample, "update")
+    assert _graphs(ep.query) == {TARGET: n_sample}  # the staging graph is gone
     assert _task_ids(ep.query, TARGET) == ["T:tz2022:1", "T:wz2019:1", "T:wz2022:1", "T:wz2022:2"]
     # Merge the chain graph in: the union of both.
     assert push(chain, n_chain, ep, TARGET, mode="merge").stored == _union(chain, sample)
@@ -66,6 +68,7 @@ def test_push_with_the_graph_store_protocol_only(oxigraph_server, payloads):  # 
     assert ep.update is None
     sample, n = payloads["sample"]
     iri = TARGET + "-gsp"
+    assert push(sample, n, ep, iri).method == "new graph"
     assert push(sample, n, ep, iri).method == "graph-store"
     assert push(sample, n, ep, iri, mode="merge").stored == n
     assert graph_triple_count(Endpoints(ep.store), iri) == n  # counted by a Graph Store GET
@@ -92,6 +95,16 @@ def test_malformed_data_leaves_the_graph_intact_on_oxigraph(oxigraph_server, pay
     assert set(_graphs(ep.query)) >= {iri} and not [g for g in _graphs(ep.query) if "staging" in g]
 
 
+def test_a_failed_push_into_a_new_graph_leaves_no_graph(oxigraph_server, payloads):  # noqa: F811
+    ep = Endpoints.infer(oxigraph_server.store)
+    sample, n = payloads["sample"]
+    with pytest.raises(StoreError, match="HTTP 400"):
+        push(sample + b'<https://x> <https://y> "unterminated .\n', n + 1, ep, TARGET + "-new")
+    with pytest.raises(StoreError, match=rf"stored {n} of {n + 1} triples.*left empty as it was"):
+        push(sample, n + 1, ep, TARGET + "-new")
+    assert graph_triple_count(ep, TARGET + "-new") == 0
+
+
 def test_a_short_count_leaves_the_graph_intact(oxigraph_server, payloads):  # noqa: F811
     # What a truncating server looks like: fewer triples stored than sent.
     ep = Endpoints.infer(oxigraph_server.store)
@@ -115,7 +128,7 @@ def test_an_unreachable_endpoint_is_a_clear_error(payloads):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreError, match=rf"cannot reach {url}/query: .*Connection refused"):
         query_endpoint(url + "/query", "ASK {}")
-    with pytest.raises(StoreError, match=rf"cannot reach {url}/store"):
+    with pytest.raises(StoreError, match=rf"cannot reach {url}/(store|query)"):
         push(*payloads["sample"], Endpoints.infer(url + "/store"), TARGET)
 
 
