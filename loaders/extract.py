@@ -164,7 +164,7 @@ def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
     return tasks
 
 
-def _table_tasks(table: Table, meta: DocumentMeta, aliases, section_path: list[str]) -> tuple[list[Task], list[Unplaced]]:
+def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task], list[Unplaced]]:
     roles = column_roles(table.header)
     unplaced: list[Unplaced] = []
     if "text" not in roles:
@@ -192,7 +192,7 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases, section_path: list[s
             for r, v in zip(rows, col):
                 r[c] = v
     tasks = []
-    section = list(section_path)
+    section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
     for row, cells in zip(table.rows, rows):
         text_cells = [cells[c] for c, role in enumerate(roles) if role == "text"]
         raw_text = "\n".join(t for t in text_cells if t.strip())
@@ -294,8 +294,7 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         events.append((item.start, _prose_tasks(item, meta, aliases)))
     unplaced = [Unplaced((o, o + len(t)), ln, t[:80], why) for o, ln, t, why in parsed.unplaced]
     for table in parsed.tables:
-        section = [it.marker for it in parsed.items if it.start < table.start and it.rank == 1][-1:]
-        tasks, lost = _table_tasks(table, meta, aliases, [] if table.encoding != "linecells" else [])
+        tasks, lost = _table_tasks(table, meta, aliases)
         events.append((table.start, tasks))
         unplaced += lost
     events.sort(key=lambda e: e[0])
