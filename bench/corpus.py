@@ -1053,6 +1053,7 @@ class ExtractionScore:
     deadline_ok: int = 0
     deadline_total: int = 0
     metadata_ok: int = 0  # documents whose jurisdiction code and year were read right
+    metadata_checked: int = 0
     worst: list = field(default_factory=list)  # (f1, document)
 
     @property
@@ -1073,7 +1074,7 @@ class ExtractionScore:
                 "tasks_matched": self.tasks_matched, "precision": round(self.precision, 4),
                 "recall": round(self.recall, 4), "f1": round(self.f1, 4),
                 "deadline_accuracy": round(self.deadline_ok / self.deadline_total, 4) if self.deadline_total else None,
-                "metadata_accuracy": round(self.metadata_ok / self.documents, 4) if self.documents else None,
+                "metadata_accuracy": round(self.metadata_ok / self.metadata_checked, 4) if self.metadata_checked else None,
                 "worst": sorted(self.worst)[:5]}
 
 
@@ -1120,6 +1121,7 @@ def score_extraction(corpus: str | Path, documents: Iterable[str] | None = None,
     for name in names:
         ex = extract_file(corpus / metas[name]["file"])
         acc.metadata_ok += (ex.meta.jurisdiction.code, ex.meta.year) == (metas[name]["code"], metas[name]["year"])
+        acc.metadata_checked += 1
         score_document(truth.get(name, []), [t.contract() for t in ex.tasks], acc)
     return acc
 

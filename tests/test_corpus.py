@@ -86,7 +86,7 @@ def test_documents_extract_back_to_truth(small):
     assert score.documents == len(sample)
     assert score.f1 >= 0.95, score.as_dict()
     assert score.tasks_matched >= 0.95 * score.tasks_truth
-    assert score.metadata_ok == score.documents
+    assert score.metadata_ok == score.metadata_checked == score.documents
 
 
 def test_score_detects_wrong_units():
