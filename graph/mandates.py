@@ -30,8 +30,15 @@ def unit_jurisdiction(name: str, kind: str, doc_j: Jurisdiction) -> Jurisdiction
     '济南市'
     >>> unit_jurisdiction("区财政局", "department", resolve("济南市市中区")).name
     '济南市市中区'
+
+    A county-level city (瑞安市) calls its own units 市…:
+
+    >>> unit_jurisdiction("市财政局", "department", resolve("瑞安市")).name
+    '瑞安市'
     """
     if kind == "group" or not name or not doc_j.code:
+        return doc_j
+    if name[0] == "市" and doc_j.name.endswith("市"):
         return doc_j
     level = _LEVEL_PREFIX.get(name[0])
     if level is None or level == doc_j.level or name.startswith(("市级", "县级", "区级", "省级")):
