@@ -43,9 +43,6 @@ True
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import os
 import re
 import shutil
 import time
@@ -190,14 +187,14 @@ def _double(x: float) -> str:
     ('1', '0.4946', '0.00001')
     """
     import math
-
-    import numpy as np
+    from decimal import Decimal
 
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
         return "INF" if x > 0 else "-INF"
-    return np.format_float_positional(x, trim="-")
+    s = format(Decimal(repr(x)), "f")  # repr's shortest digits, written without an exponent
+    return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 def _literals(kind: str, value) -> list[Obj]:

@@ -40,7 +40,6 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import QueryError, StoreError
 from .rdf_vocab import DEFAULT_BASE, check_iri

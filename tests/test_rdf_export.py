@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ pytestmark = [pytest.mark.filterwarnings("error:Code.*is not defined in namespac
 
 B = "https://w3id.org/mandategraph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INT, DATE, BOOL, DOUBLE = XSD + "integer", XSD + "date", XSD + "boolean", XSD + "double"
+INT, DATE, DOUBLE = XSD + "integer", XSD + "date", XSD + "double"
 CITY = "%E5%B8%82%E7%96%AB%E6%83%85%E9%98%B2%E6%8E%A7%E5%8A%9E"  # 市疫情防控办, percent-encoded
 
 

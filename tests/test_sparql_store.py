@@ -9,7 +9,7 @@ from rdf_helpers import chain_graph, write_build
 
 from mandategraph.errors import QueryError, UnknownNameError
 from mandategraph.graph.rdf_export import iter_triples, ntriples_line
-from mandategraph.graph.sparql_store import (STORE_KINDS, ensure_store, load_store, open_graph_store,
+from mandategraph.graph.sparql_store import (STORE_KINDS, ensure_store, load_store,
                                              run_library_query, run_sparql, store_path, substitute)
 from mandategraph.queries.library import list_queries
 
