@@ -760,7 +760,7 @@ def render_jinan(w: _Writer) -> None:
             L += [marker + body, ""]
             idx = w.add(source="prose", path=[_cn(s), "（" + _cn(n) + "）"], marker="（" + _cn(n) + "）", text=body,
                         lead=[], assist=[], deadline=None, lineage=it.item_id, family=it.item_id,
-                        template=it.template and f"{it.template}/item", origin="")
+                        template=it.template and f"{it.template}/item", origin=_item_origin(it))
             item_rows.append((s, n, sec, marker, title_i.rstrip("。"), it, idx))
     L += [" ", f"附件:{Y}年{J}政务公开重点工作任务分工", "", "", "附件", "", " ", "",
           f"{Y}年{J}政务公开重点工作任务分工", "", " ", "", "序号", "", "工作任务", "", "具体要求", "", "责任单位", "",
@@ -791,6 +791,11 @@ def render_jinan(w: _Writer) -> None:
 
 
 
+def _item_origin(it) -> str:
+    """A whole prose item restates all its clauses: its origin is theirs together."""
+    return "+".join(o for cl in it.clauses for o in cl.origin.split("+") if o)
+
+
 def render_wenzhou2022(w: _Writer) -> None:
     p, Y, J = w.plan, w.plan.year, w.J
     rng = w.rng
@@ -818,7 +823,7 @@ def render_wenzhou2022(w: _Writer) -> None:
             prose_idx[it.item_id] = w.add(
                 source="prose", path=[_cn(s), "（" + _cn(n) + "）"], marker="（" + _cn(n) + "）", text=body, lead=[],
                 assist=[], deadline=None, lineage=it.item_id, family=it.item_id,
-                template=it.template and f"{it.template}/item", origin="")
+                template=it.template and f"{it.template}/item", origin=_item_origin(it))
     # Table 1: the city departments' key tasks.
     L += [f"{Y} 年度{J}市直部门政务公开工作重点任务清单", "", "序号\t重点任务\t牵头单位\t完成时限"]
     items = [it for _, its in p.sections for it in its if it.clauses[0].units is not None and rng.random() < 0.6]

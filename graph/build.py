@@ -34,6 +34,8 @@ class BuildOptions:
     details_threshold: float = CONTINUITY_DEFAULTS.details_threshold
     workers: int = 0  # 0: one per core when there are many documents
     ladybug: bool = True
+    continues_relative: float = CONTINUITY_DEFAULTS.continues_relative
+    similar_top_k: int | None = CONTINUITY_DEFAULTS.similar_top_k
 
 
 @dataclass

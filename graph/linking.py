@@ -64,7 +64,7 @@ def add_continuity(g: nx.MultiDiGraph, options) -> None:
         years = by_jy[jur]
         if len(years) < 2:
             continue
-        links = link_continues(years, options.continues_threshold)
+        links = link_continues(years, options.continues_threshold, relative=options.continues_relative)
         for link in links:
             g.add_edge(link.source, link.target, key="CONTINUES", type="CONTINUES", score=link.score,
                        **_prov(g, link.source))
@@ -75,6 +75,6 @@ def add_continuity(g: nx.MultiDiGraph, options) -> None:
         g.nodes[task_id]["status"] = status
     by_j = {jur: [t for ts in years.values() for t in ts] for jur, years in by_jy.items()}
     if len(by_j) > 1:
-        for link in link_similar(by_j, options.similar_threshold):
+        for link in link_similar(by_j, options.similar_threshold, top_k=options.similar_top_k):
             g.add_edge(link.source, link.target, key="SIMILAR_TO", type="SIMILAR_TO", score=link.score,
                        **_prov(g, link.source))
