@@ -10,7 +10,8 @@ from collections import defaultdict
 
 import networkx as nx
 
-from .continuity import TaskRef, link_continues, link_details, link_similar, status_by_task, task_status
+from .continuity import TaskRef, link_similar, status_by_task, task_status
+from .continuity_batch import link_continues_all, link_details_all
 from .themes import load_scheme
 
 __all__ = ["add_themes", "add_continuity", "task_refs"]
@@ -50,29 +51,22 @@ def add_continuity(g: nx.MultiDiGraph, options) -> None:
     for t in refs:
         by_jy[t.jurisdiction][t.year or 0].append(t)
         by_doc[g.nodes[t.id]["document"]].append(t)
-    details = []
-    for doc in sorted(by_doc):
-        tasks = by_doc[doc]
-        prose = [t for t in tasks if t.source == "prose"]
-        table = [t for t in tasks if t.source == "table"]
-        if prose and table:
-            details += link_details(prose, table, options.details_threshold)
-    for link in details:
-        g.add_edge(link.source, link.target, key="DETAILS", type="DETAILS", score=link.score, **_prov(g, link.source))
+    details = link_details_all({doc: ([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])
+                                for doc, ts in by_doc.items()}, options.details_threshold)
+    for doc in sorted(details):
+        for link in details[doc]:
+            g.add_edge(link.source, link.target, key="DETAILS", type="DETAILS", score=link.score,
+                       **_prov(g, link.source))
     statuses = []
-    for jur in sorted(by_jy):
-        years = by_jy[jur]
-        if len(years) < 2:
-            continue
-        links = link_continues(years, options.continues_threshold, relative=options.continues_relative)
+    continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative)
+    for jur in sorted(continues):
+        links = continues[jur]
         for link in links:
             g.add_edge(link.source, link.target, key="CONTINUES", type="CONTINUES", score=link.score,
                        **_prov(g, link.source))
         # Status from CONTINUES alone: spreading it over DETAILS partners was measured
         # to lower its accuracy on the hand-matched seed pairs (0.76 → 0.67 for 2022).
-        statuses += task_status(years, links)
-    for task_id, status in status_by_task(statuses).items():
-        g.nodes[task_id]["status"] = status
+        statuses += task_status(by_jy[jur], links)
     by_j = {jur: [t for ts in years.values() for t in ts] for jur, years in by_jy.items()}
     if len(by_j) > 1:
         for link in link_similar(by_j, options.similar_threshold, top_k=options.similar_top_k):

@@ -1,0 +1,226 @@
+"""CONTINUES and DETAILS over a whole corpus in a few sparse products.
+
+:func:`~mandategraph.graph.continuity.link_continues` and
+:func:`~mandategraph.graph.continuity.link_details` link one jurisdiction or
+one document per call; at national scale that is ~3,000 and ~24,000 calls,
+each paying fixed costs of scipy and scikit-learn (12 ms a document) that
+dwarf the arithmetic. The functions here give the same links for many
+jurisdictions or documents at once:
+
+- the IDF of each n-gram is counted within each row's *IDF group* (the
+  jurisdiction, or the document), as the per-call functions fit it;
+- each row's n-gram columns are keyed by a *block* as well, so one product
+  ``left @ right.T`` only meets rows of the same block (a jurisdiction's year
+  and its next year; a document's rows and its prose items) and never
+  computes a pair the per-call functions would not;
+- thresholds and matching then run once over all pairs, with each block's
+  slots kept apart.
+
+Tasks go in batches of about ``batch`` tasks (whole jurisdictions or
+documents), so memory follows the batch, not the corpus.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .continuity import DEFAULTS, Link, Matching, TaskLike, _count_matrix, _distinct, match
+
+__all__ = ["link_continues_all", "link_details_all"]
+
+_BITS = 20  # hashed n-gram columns, as continuity.vectorize
+
+
+def _entries(texts: Sequence[str], ngrams: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The hashed n-gram counts, and the row and column of each of its entries."""
+    m = _count_matrix(list(texts), ngrams, _BITS)
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    return m, rows, m.indices.astype(np.int64)
+
+
+def _idf(rows: np.ndarray, cols: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Smoothed IDF of each entry, document frequencies counted within the row's group (as scikit-learn's)."""
+    key = (group[rows] << _BITS) | cols
+    _, inv, df = np.unique(key, return_inverse=True, return_counts=True)
+    size = np.bincount(group)
+    return np.log((1.0 + size[group[rows]]) / (1.0 + df[inv])) + 1.0
+
+
+def _tfidf_values(rows: np.ndarray, counts: np.ndarray, idf: np.ndarray, n: int) -> np.ndarray:
+    """l2-normalised sublinear TF-IDF per entry, as ``TfidfTransformer(sublinear_tf=True)`` computes it."""
+    tf = np.log(counts.astype(np.float32)) + np.float32(1)
+    v = tf.astype(np.float64) * idf
+    norm = np.sqrt(np.bincount(rows, weights=v * v, minlength=n))
+    return (v / norm[rows]).astype(np.float32)
+
+
+def _blocked(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, block: np.ndarray, keep: np.ndarray,
+             columns: np.ndarray, n: int) -> sp.csr_matrix:
+    """Rows ``keep`` (others left empty) with their columns keyed by ``block[row]``, numbered by ``columns``."""
+    pick = keep[rows]
+    key = (block[rows[pick]] << _BITS) | cols[pick]
+    return sp.csr_matrix((values[pick], (rows[pick], np.searchsorted(columns, key))), shape=(n, len(columns)))
+
+
+def _pairs(left: sp.csr_matrix, right: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nonzero entries of ``left @ right.T`` as (i, j, value), in row-major order."""
+    prod = (left @ right.T).tocoo()
+    order = np.lexsort((prod.col, prod.row))
+    return prod.row[order].astype(np.int64), prod.col[order].astype(np.int64), prod.data[order].astype(np.float64)
+
+
+def _batches(sizes: Sequence[int], batch: int) -> list[range]:
+    out, start, total = [], 0, 0
+    for k, size in enumerate(sizes):
+        total += size
+        if total >= batch:
+            out.append(range(start, k + 1))
+            start, total = k + 1, 0
+    if start < len(sizes):
+        out.append(range(start, len(sizes)))
+    return out
+
+
+# --------------------------------------------------------------------------- CONTINUES
+
+
+def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskLike]]],
+                       threshold: float | None = None, *, relative: float | None = None,
+                       matching: Matching | None = None, by_source: bool = True,
+                       ngrams: tuple[int, int] | None = None, batch: int = 100_000) -> dict[str, list[Link]]:
+    """:func:`~mandategraph.graph.continuity.link_continues` for every jurisdiction (cosine measure).
+
+    Returns the links of each jurisdiction with two or more years, in the
+    order the per-jurisdiction function gives them.
+
+    >>> from mandategraph.graph.continuity import TaskRef, link_continues
+    >>> years = {2019: [TaskRef("a", "建成全市统一公共数据开放平台，加快推动公共数据开放", 2019)],
+    ...          2022: [TaskRef("c", "编制全市公共数据开放目录，有序开放公共数据", 2022)]}
+    >>> link_continues_all({"温州市": years}) == {"温州市": link_continues(years)}
+    True
+    """
+    threshold = DEFAULTS.continues_threshold if threshold is None else threshold
+    relative = DEFAULTS.continues_relative if relative is None else relative
+    matching = matching or DEFAULTS.continues_matching
+    ngrams = ngrams or DEFAULTS.continues_ngrams
+    names = [j for j in sorted(by_jurisdiction) if sum(1 for ts in by_jurisdiction[j].values() if ts) >= 2]
+    sizes = [sum(len(ts) for ts in by_jurisdiction[j].values()) for j in names]
+    out: dict[str, list[Link]] = {}
+    for part in _batches(sizes, batch):
+        out.update(_continues_batch({j: by_jurisdiction[j] for j in (names[k] for k in part)}, threshold,
+                                    relative, matching, by_source, ngrams))
+    return out
+
+
+def _continues_batch(by_j, threshold, relative, matching, by_source, ngrams) -> dict[str, list[Link]]:
+    tasks: list[TaskLike] = []
+    jur, step = [], []  # per task: jurisdiction number, position of its year
+    for jn, name in enumerate(by_j):
+        years = sorted(y for y, ts in by_j[name].items() if ts)
+        for k, y in enumerate(years):
+            tasks.extend(by_j[name][y])
+            jur += [jn] * len(by_j[name][y])
+            step += [k] * len(by_j[name][y])
+    n = len(tasks)
+    jur_a, step_a = np.asarray(jur, np.int64), np.asarray(step, np.int64)
+    # A later year's prose items and table rows are matched apart, in the order of their names.
+    layers = sorted({t.source for t in tasks}) if by_source else [""]
+    layer_a = np.asarray([layers.index(t.source) if by_source else 0 for t in tasks], np.int64)
+    m, rows, cols = _entries([t.text for t in tasks], ngrams)
+    values = _tfidf_values(rows, m.data, _idf(rows, cols, jur_a), n)
+    # A task of year position k meets, on the right, the tasks of position k + 1 of its jurisdiction.
+    nsteps = int(step_a.max()) + 2 if n else 1
+    left_block = jur_a * nsteps + step_a
+    right_block = jur_a * nsteps + step_a - 1
+    later = step_a >= 1
+    keys = np.concatenate([(left_block[rows] << _BITS) | cols, (right_block[rows[later[rows]]] << _BITS)
+                           | cols[later[rows]]])
+    columns = _distinct(keys)
+    left = _blocked(rows, cols, values, left_block, np.ones(n, bool), columns, n)
+    right = _blocked(rows, cols, values, right_block, later, columns, n)
+    i, j, s = _pairs(left, right)
+    ok = s >= threshold
+    i, j, s = i[ok], j[ok], s[ok]
+    nl = len(layers)
+    if relative and len(s):
+        # Best score of each earlier task within the layer, and of each later task.
+        best_i = np.zeros(n * nl)
+        np.maximum.at(best_i, i * nl + layer_a[j], s)
+        best_j = np.zeros(n)
+        np.maximum.at(best_j, j, s)
+        ok = s >= relative * np.maximum(best_i[i * nl + layer_a[j]], best_j[j])
+        i, j, s = i[ok], j[ok], s[ok]
+    block = (jur_a[j] * nsteps + step_a[j]) * nl + layer_a[j]  # jurisdiction, later year, layer
+    keep = match(i, j, s, right_group=block, matching=matching)
+    # Each (jurisdiction, year pair, layer) in turn, best first, as the per-jurisdiction calls append them.
+    keep = keep[np.lexsort((keep, -s[keep], block[keep]))]
+    names = list(by_j)
+    out: dict[str, list[Link]] = {name: [] for name in names}
+    for k in keep:
+        out[names[jur_a[j[k]]]].append(Link(tasks[i[k]].id, tasks[j[k]].id, round(float(s[k]), 4)))
+    return out
+
+
+# --------------------------------------------------------------------------- DETAILS
+
+
+def link_details_all(by_document: Mapping[str, tuple[Sequence[TaskLike], Sequence[TaskLike]]],
+                     threshold: float | None = None, *, ngrams: tuple[int, int] | None = None,
+                     batch: int = 100_000) -> dict[str, list[Link]]:
+    """:func:`~mandategraph.graph.continuity.link_details` for every document (containment measure).
+
+    ``by_document`` maps a document to its ``(prose_tasks, table_tasks)``;
+    documents lacking either get no links.
+
+    >>> from mandategraph.graph.continuity import TaskRef, link_details
+    >>> prose = [TaskRef("p1", "统筹做好疫情防控信息发布，及时回应社会关切")]
+    >>> rows = [TaskRef("r1", "统筹做好疫情防控信息发布", source="table")]
+    >>> link_details_all({"d": (prose, rows)}) == {"d": link_details(prose, rows)}
+    True
+    """
+    threshold = DEFAULTS.details_threshold if threshold is None else threshold
+    ngrams = ngrams or DEFAULTS.details_ngrams
+    names = [d for d in sorted(by_document) if by_document[d][0] and by_document[d][1]]
+    sizes = [len(by_document[d][0]) + len(by_document[d][1]) for d in names]
+    out: dict[str, list[Link]] = {}
+    for part in _batches(sizes, batch):
+        out.update(_details_batch({d: by_document[d] for d in (names[k] for k in part)}, threshold, ngrams))
+    return out
+
+
+def _details_batch(by_doc, threshold, ngrams) -> dict[str, list[Link]]:
+    tasks: list[TaskLike] = []
+    doc, is_row = [], []
+    for dn, name in enumerate(by_doc):
+        prose, table = by_doc[name]
+        for t in table:  # rows first, as link_details vectorises them
+            tasks.append(t)
+            doc.append(dn)
+            is_row.append(True)
+        for t in prose:
+            tasks.append(t)
+            doc.append(dn)
+            is_row.append(False)
+    n = len(tasks)
+    doc_a, row_a = np.asarray(doc, np.int64), np.asarray(is_row, bool)
+    m, rows, cols = _entries([t.text for t in tasks], ngrams)
+    idf = _idf(rows, cols, doc_a).astype(np.float32)
+    # Summed in float32 along each row, as continuity.Vectors.mass sums it.
+    mass = np.asarray(sp.csr_matrix((idf, m.indices, m.indptr), shape=m.shape).sum(axis=1), np.float64).ravel()
+    columns = _distinct((doc_a[rows] << _BITS) | cols)
+    left = _blocked(rows, cols, idf, doc_a, row_a, columns, n)  # rows: presence x idf
+    right = _blocked(rows, cols, np.ones(len(rows), np.float32), doc_a, ~row_a, columns, n)  # items: presence
+    i, j, shared = _pairs(left, right)
+    denom = np.minimum(mass[i], mass[j])
+    s = np.divide(shared, denom, out=np.zeros_like(shared), where=denom > 0)
+    ok = s >= threshold
+    i, j, s = i[ok], j[ok], s[ok]
+    keep = match(i, j, s, matching="many_to_one")
+    keep = keep[np.lexsort((keep, -s[keep], doc_a[i[keep]]))]
+    names = list(by_doc)
+    out: dict[str, list[Link]] = {name: [] for name in names}
+    for k in keep:
+        out[names[doc_a[i[k]]]].append(Link(tasks[i[k]].id, tasks[j[k]].id, round(float(s[k]), 4)))
+    return out
