@@ -24,11 +24,17 @@ __all__ = ["COMMANDS", "build"]
               help="Minimum similarity for SIMILAR_TO (other jurisdictions, same or near year).")
 @click.option("--details-threshold", type=float, default=BuildOptions.details_threshold, show_default=True,
               help="Minimum similarity for DETAILS (annex row ↔ prose item).")
+@click.option("--continues-relative", type=float, default=BuildOptions.continues_relative, show_default=True,
+              help="CONTINUES also needs this share of the best score of both its tasks (0: off).")
+@click.option("--similar-top-k", type=int, default=BuildOptions.similar_top_k, show_default=True,
+              help="Keep a SIMILAR_TO link only among the k best of one of its tasks (0: keep all).")
 @click.option("--workers", type=int, default=0, help="Extraction processes (default: one per core for many files).")
 @quiet_option
-def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold, workers, quiet):
+def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold,
+          continues_relative, similar_top_k, workers, quiet):
     """Extract every document in INPUTS (files or folders) and build the graph in --out."""
-    options = BuildOptions(continues_threshold, similar_threshold, details_threshold, workers)
+    options = BuildOptions(continues_threshold, similar_threshold, details_threshold, workers,
+                           continues_relative=continues_relative, similar_top_k=similar_top_k or None)
     show = not quiet and sys.stderr.isatty()
     bar = None
     if show:
