@@ -67,6 +67,8 @@ def add_continuity(g: nx.MultiDiGraph, options) -> None:
         # Status from CONTINUES alone: spreading it over DETAILS partners was measured
         # to lower its accuracy on the hand-matched seed pairs (0.76 → 0.67 for 2022).
         statuses += task_status(by_jy[jur], links)
+    for task_id, status in status_by_task(statuses).items():
+        g.nodes[task_id]["status"] = status
     by_j = {jur: [t for ts in years.values() for t in ts] for jur, years in by_jy.items()}
     if len(by_j) > 1:
         for link in link_similar(by_j, options.similar_threshold, top_k=options.similar_top_k):

@@ -29,6 +29,17 @@ def test_seed_counts_read_off_the_documents(seed_graph):
     assert len(edges(seed_graph, "PART_OF")) == 6
 
 
+def test_task_status_from_one_year_to_the_next(seed_graph):
+    """温州 has plans for 2019 and 2022: its tasks continue, drop out or are new; one-year jurisdictions get none."""
+    status: dict[tuple[str, int], set[str]] = {}
+    for _, d in seed_graph.nodes(data=True):
+        if d["label"] == "Task":
+            status.setdefault((d["jurisdiction"], d["year"]), set()).add(d["status"])
+    assert status[("温州市", 2019)] == {"continued", "dropped"}
+    assert status[("温州市", 2022)] == {"continued", "new"}
+    assert status[("台州市", 2022)] == {""} and status[("荣县", 2019)] == {""}
+
+
 def test_same_unit_in_two_years_is_one_node_with_its_names(seed_graph):
     fgw = unit(seed_graph, "市发展和改革委员会", "330300")  # 温州: 市发改委 (2019), 市发展改革委 (2022 annex list)
     assert fgw["names_by_year"] == ["2019:市发改委", "2022:市发展改革委"]
