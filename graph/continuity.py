@@ -280,8 +280,8 @@ def _row_dots(indptr, indices, data, a, b, ncols):  # pragma: no cover  (compile
 
     Row ``a[k]`` is spread into a dense vector once for the run of pairs
     sharing it (candidates come sorted by ``a``), and each ``b[k]`` gathers
-    from it: no branches per entry, 10x faster than scipy's copying of both
-    row sets and elementwise product.
+    from it: no branches per entry, 3-4x faster than scipy's copying of both
+    row sets and elementwise product (bench on 1M pairs of 150-entry rows).
     """
     out = np.empty(len(a), np.float64)
     dense = np.zeros(ncols, np.float32)
