@@ -21,6 +21,8 @@ import random
 
 import networkx as nx
 
+from mandategraph.graph.derived import add_derived
+
 __all__ = ["synthetic_graph"]
 
 TASKS_PER_PLAN = 40
@@ -166,4 +168,5 @@ def synthetic_graph(n_tasks: int, seed: int = 0) -> nx.MultiDiGraph:
                 if rng.random() < 0.2:
                     g.add_edge(ta, tb, key="SIMILAR_TO", type="SIMILAR_TO", score=round(0.5 + rng.random() / 2, 3),
                                **_prov())
+    add_derived(g)  # as a build does
     return g

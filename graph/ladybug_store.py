@@ -37,7 +37,7 @@ from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .tables import edge_frames, node_frames, read_tables
 
 __all__ = ["DB_NAME", "query_parameters", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
-           "ladybug_path", "graph_from_ladybug", "arrow_schema"]
+           "ladybug_path", "graph_from_ladybug", "arrow_schema", "CypherStore"]
 
 DB_NAME = "graph.lbug"  # the database file inside a built folder
 
@@ -100,7 +100,30 @@ def _frames_of(source: nx.MultiDiGraph | str | Path) -> tuple[dict[str, pd.DataF
     if not (tables / "nodes_Task.parquet").exists():
         raise ReadError(str(source), "no node/edge tables here (expected nodes_Task.parquet); "
                                      "run `mandategraph build` first")
-    return read_tables(tables)
+    nodes, edges = read_tables(tables)
+    _fill_derived(nodes, edges)
+    return nodes, edges
+
+
+def _fill_derived(nodes: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame]) -> None:
+    """Tables written before the derived task properties existed (graph/derived.py) get them here.
+
+    The library queries read them, so a database rewritten from such tables
+    has them too. Tables that have the columns are taken as they are: the
+    build computes them (``add_derived``), as every store gets them.
+    """
+    from .derived import DERIVED_TASK_PROPERTIES, add_derived
+
+    task = nodes["Task"]
+    if all(c in task for c in DERIVED_TASK_PROPERTIES):
+        return
+    g = nx.MultiDiGraph()
+    g.add_nodes_from((i, {"label": "Task", "jurisdiction": j}) for i, j in zip(task["id"], task["jurisdiction"]))
+    for kind in ("CONTINUES", "SIMILAR_TO"):
+        g.add_edges_from((a, b, kind, {"type": kind}) for a, b in zip(edges[kind]["source"], edges[kind]["target"]))
+    add_derived(g)
+    for c in DERIVED_TASK_PROPERTIES:
+        task[c] = [g.nodes[i][c] for i in task["id"]]
 
 
 def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> Path:
@@ -243,6 +266,10 @@ def query_parameters(query: str) -> list[str]:
 def run_cypher(db_path: str | Path, query: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list]]:
     """Run one Cypher query read-only and return ``(columns, rows)``.
 
+    Opens the database, runs the query and closes it again; to run many
+    queries keep a :class:`CypherStore` open (the query library's
+    ``QuerySession`` does).
+
     Parameters
     ----------
     db_path : path
@@ -258,28 +285,75 @@ def run_cypher(db_path: str | Path, query: str, params: dict[str, Any] | None = 
         The query is malformed or fails; the message has LadybugDB's reason
         and the query.
     """
-    # LadybugDB binds a parameter it was not given to null, silently, where
-    # Neo4j refuses the query: refuse it here too, so a forgotten --param is
-    # an error and not an empty answer.
-    missing = [p for p in query_parameters(query) if p not in (params or {})]
-    if missing:
-        raise QueryError(f"the query uses {', '.join('$' + m for m in missing)} but no value was given "
-                         f"(--param {missing[0]}=…)")
-    path = Path(db_path)
-    if path.is_dir() or not path.exists():
-        path = ladybug_path(path)
-    db, conn = open_database(path)
+    store = CypherStore(db_path)
     try:
+        return store.query(query, params)
+    finally:
+        store.close()
+
+
+class CypherStore:
+    """A LadybugDB database opened read-only once, for many queries.
+
+    ``current()`` tells whether the file on disk is still the one opened
+    (a rebuild replaces it, and ``ladybug_path`` rewrites it when the tables
+    are newer); the query library's session reopens it when not.
+
+    >>> from mandategraph.graph.sample import sample_graph
+    >>> import tempfile, pathlib
+    >>> db = write_ladybug(sample_graph(), pathlib.Path(tempfile.mkdtemp()) / "graph.lbug")
+    >>> store = CypherStore(db)
+    >>> store.query("MATCH (t:Task) RETURN count(*) AS n"), store.current()
+    ((['n'], [[4]]), True)
+    >>> store.close()
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.source = Path(db_path)
+        self.path = self._resolve()
+        self._stamp = _file_stamp(self.path)
+        self.db, self.conn = open_database(self.path)
+
+    def _resolve(self) -> Path:
+        path = self.source
+        return ladybug_path(path) if path.is_dir() or not path.exists() else path
+
+    def current(self) -> bool:
+        """True while the database file is the one that was opened."""
         try:
-            result = conn.execute(query, params or {})
+            return self._resolve() == self.path and _file_stamp(self.path) == self._stamp
+        except ReadError:
+            return False
+
+    def query(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list]]:
+        """Run one Cypher query; see :func:`run_cypher`."""
+        # LadybugDB binds a parameter it was not given to null, silently, where
+        # Neo4j refuses the query: refuse it here too, so a forgotten --param is
+        # an error and not an empty answer.
+        missing = [p for p in query_parameters(query) if p not in (params or {})]
+        if missing:
+            raise QueryError(f"the query uses {', '.join('$' + m for m in missing)} but no value was given "
+                             f"(--param {missing[0]}=…)")
+        try:
+            result = self.conn.execute(query, params or {})
         except RuntimeError as exc:
-            raise QueryError(f"{exc}\n  query: {' '.join(query.split())}") from exc
+            hint = ""
+            if re.search(r"Cannot find property (chain_before|chain_after|chain_end|similar_jurisdictions)", str(exc)):
+                hint = (f"\n  {self.path} was written before these task properties existed: "
+                        "rebuild it (`mandategraph build`, or delete the file to rewrite it from the tables)")
+            raise QueryError(f"{exc}\n  query: {' '.join(query.split())}{hint}") from exc
         if isinstance(result, list):  # several statements: keep the last result
             result = result[-1]
         return result.get_column_names(), result.get_all()
-    finally:
-        conn.close()
-        db.close()
+
+    def close(self) -> None:
+        self.conn.close()
+        self.db.close()
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def graph_from_ladybug(db_path: str | Path) -> nx.MultiDiGraph:

@@ -2,11 +2,14 @@
 
 It is not read from any document: two jurisdictions, one plan each, a few
 units and tasks. Use it where a test needs a valid graph of known shape; use
-the seed build where it needs the real answers.
+the seed build where it needs the real answers. A test that adds CONTINUES or
+SIMILAR_TO edges calls :func:`~mandategraph.graph.derived.add_derived` again.
 """
 from __future__ import annotations
 
 import networkx as nx
+
+from .derived import add_derived
 
 __all__ = ["sample_graph"]
 
@@ -67,4 +70,5 @@ def sample_graph() -> nx.MultiDiGraph:
     g.add_edge("T:tz2022:1", "I:1", key="CITES", type="CITES", **{**prov, "document": "D:tz2022"})
     g.add_edge("T:wz2019:1", "T:wz2022:1", key="CONTINUES", type="CONTINUES", score=0.61, **prov)
     g.add_edge("T:wz2022:1", "T:tz2022:1", key="SIMILAR_TO", type="SIMILAR_TO", score=0.83, **prov)
+    add_derived(g)  # as a build does: chain_before/after/end, similar_jurisdictions
     return g

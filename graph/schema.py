@@ -51,7 +51,10 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("Task", {"id": STRING, "text": STRING, "year": INT, "jurisdiction": STRING,
                       "document": STRING, "source": STRING, "path": STRINGS, "marker": STRING,
                       "deadline_raw": STRING, "deadline": STRING, "status": STRING,
-                      "span_start": INT, "span_end": INT},
+                      "span_start": INT, "span_end": INT,
+                      # derived from CONTINUES and SIMILAR_TO at build time (graph/derived.py)
+                      "chain_before": INT, "chain_after": INT, "chain_end": STRING,
+                      "similar_jurisdictions": INT},
              "A task: a prose item (or clause group of one) or a table row."),
     NodeSpec("Theme", {"id": STRING, "pref_label": STRING, "alt_label_en": STRING, "definition": STRING,
                        "scheme": STRING, **PROVENANCE},

@@ -30,7 +30,8 @@ def test_schema_ddl_declares_every_label_and_type_from_the_schema():
     assert len(ddl) == len(NODES) + len(EDGES)
     assert ("CREATE NODE TABLE Task(id STRING, text STRING, year INT64, jurisdiction STRING, document STRING, "
             "source STRING, path STRING[], marker STRING, deadline_raw STRING, deadline STRING, status STRING, "
-            "span_start INT64, span_end INT64, PRIMARY KEY (id))") in ddl
+            "span_start INT64, span_end INT64, chain_before INT64, chain_after INT64, chain_end STRING, "
+            "similar_jurisdictions INT64, PRIMARY KEY (id))") in ddl
     assert ("CREATE REL TABLE IN_THEME(FROM Task TO Theme, score DOUBLE, triggers STRING[], document STRING, "
             "span_start INT64, span_end INT64)") in ddl
 
@@ -132,3 +133,20 @@ def test_a_parameter_without_a_value_is_an_error_not_an_empty_answer(sample_db):
     # "$" inside a string or a comment is not a parameter.
     assert run_cypher(sample_db, "// costs $5\nMATCH (t:Task) WHERE t.text <> '$5' RETURN count(*) AS n") == (
         ["n"], [[4]])
+
+
+def test_tables_from_before_the_derived_task_properties_get_them_in_the_database(tmp_path):
+    import pyarrow.parquet as pq
+
+    from mandategraph.graph.derived import DERIVED_TASK_PROPERTIES
+
+    write_tables(sample_graph(), tmp_path / "tables")
+    task = pq.read_table(tmp_path / "tables" / "nodes_Task.parquet")
+    pq.write_table(task.drop(list(DERIVED_TASK_PROPERTIES)), tmp_path / "tables" / "nodes_Task.parquet")
+    db = write_ladybug(tmp_path, tmp_path / "graph.lbug")
+    # sample graph: CONTINUES wz2019:1 -> wz2022:1, SIMILAR_TO wz2022:1 (温州市) -> tz2022:1 (台州市)
+    assert run_cypher(db, "MATCH (t:Task) RETURN t.id, t.chain_before, t.chain_after, t.chain_end, "
+                          "t.similar_jurisdictions ORDER BY t.id")[1] == [
+        ["T:tz2022:1", 0, 0, "T:tz2022:1", 1], ["T:wz2019:1", 0, 1, "T:wz2022:1", 0],
+        ["T:wz2022:1", 1, 0, "T:wz2022:1", 1], ["T:wz2022:2", 0, 0, "T:wz2022:2", 0]]
+

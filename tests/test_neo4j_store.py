@@ -233,7 +233,8 @@ def test_admin_csv_headers_are_what_neo4j_admin_expects(tmp_path):
     assert header["nodes_Unit.csv"] == ("id:ID(Unit),name,aliases:string[],names_by_year:string[],kind,jurisdiction,"
                                         "is_group:long,document,span_start:long,span_end:long,:LABEL")
     assert header["nodes_Task.csv"] == ("id:ID(Task),text,year:long,jurisdiction,document,source,path:string[],marker,"
-                                        "deadline_raw,deadline,status,span_start:long,span_end:long,:LABEL")
+                                        "deadline_raw,deadline,status,span_start:long,span_end:long,chain_before:long,"
+                                        "chain_after:long,chain_end,similar_jurisdictions:long,:LABEL")
     assert header["edges_IN_THEME.csv"] == (":START_ID(Task),:END_ID(Theme),score:double,triggers:string[],"
                                             "document,span_start:long,span_end:long,:TYPE")
     assert header["edges_MEMBER_OF.csv"] == ":START_ID(Unit),:END_ID(Unit),document,span_start:long,span_end:long,:TYPE"
