@@ -126,15 +126,19 @@ def query(name, list_, params, graph_dir, store, fmt):
 
     `mandategraph query --list` shows every query, its parameters and what it answers.
     """
-    from ..queries.library import STORES, list_queries, run_query
+    from ..queries.library import STORES, bind_params, get_query, list_queries, run_query
 
+    language = STORES.get(store, ("cypher",))[0]
     if list_ or not name:
-        language = STORES.get(store, ("cypher",))[0]
         rows = [[q.name, q.signature(), q.description] for q in list_queries(language)]
         _echo_rows(["name", "params", "description"], rows, fmt)
         return
-    columns, rows = run_query(name, parse_params(params), graph_dir, store=store)
+    values = parse_params(params)
+    columns, rows = run_query(name, values, graph_dir, store=store)
     _echo_rows(columns, rows, fmt)
+    limit = bind_params(get_query(name, language), values).get("limit")
+    if limit and len(rows) >= limit:
+        click.echo(f"note: the first {limit} rows (the query's limit); -p limit=N for more", err=True)
 
 
 # ---------------------------------------------------------------- neo4j

@@ -22,8 +22,9 @@ __all__ = ["COMMANDS", "export", "validate", "sparql", "sparql_push"]
 DEFAULT_BASE = "https://w3id.org/mandategraph/"  # = rdf_vocab.DEFAULT_BASE; not imported, to keep --help fast
 
 # `mandategraph query NAME --store oxigraph` runs the SPARQL twin on the embedded store.
+# (sparql_store registers the same when imported; here without importing it, to keep --help fast.)
 if "oxigraph" not in STORES:
-    register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:run_sparql")
+    register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:BuildStore", opener=True)
 
 base_option = click.option("--base", default=DEFAULT_BASE, show_default=True, metavar="IRI",
                            help="Base IRI of every exported resource.")

@@ -41,7 +41,7 @@ from ..errors import QueryError, ReadError, StoreError, UnknownNameError
 from .rdf_vocab import DEFAULT_BASE
 
 __all__ = ["STORE_KINDS", "EmbeddedStore", "load_store", "substitute", "sparql_literal", "python_value",
-           "store_path", "ensure_store", "open_graph_store", "run_sparql", "run_library_query", "STORE_DIR"]
+           "store_path", "ensure_store", "open_graph_store", "run_sparql", "run_library_query", "BuildStore", "STORE_DIR"]
 
 STORE_DIR = "sparql.oxigraph"  # inside a build folder
 STORE_KINDS = ("oxigraph", "oxrdflib", "rdflib")
@@ -339,6 +339,41 @@ def open_graph_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Embedde
     return opened
 
 
+class BuildStore:
+    """The embedded store of a build folder, opened read-only once for many queries.
+
+    The query library's opener for ``--store oxigraph`` (its ``QuerySession``
+    keeps it open and reopens it when ``current()`` turns false: the tables
+    changed, or the store was rebuilt).
+    """
+
+    def __init__(self, graph_dir: str | Path, base: str = DEFAULT_BASE):
+        import pyoxigraph as ox
+
+        self.graph_dir, self.base = Path(graph_dir), base
+        self.path = ensure_store(self.graph_dir, base)
+        self._stamp = (self.path / _STAMP).stat().st_mtime_ns
+        try:
+            self.store = EmbeddedStore("oxigraph", ox.Store.read_only(str(self.path)))
+        except OSError as exc:
+            raise StoreError(f"cannot open the SPARQL store {self.path}: {exc}") from None
+
+    def current(self) -> bool:
+        """True while the tables are those the store was made from, and the store the one opened."""
+        try:
+            stamp = self.path / _STAMP
+            return (stamp.stat().st_mtime_ns == self._stamp
+                    and json.loads(stamp.read_text(encoding="utf-8")) == _fingerprint(self.graph_dir, self.base))
+        except (OSError, ValueError, ReadError):
+            return False
+
+    def query(self, text: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list]]:
+        return self.store.query(text, params)
+
+    def close(self) -> None:
+        self.store = None  # pyoxigraph closes the store when its last reference goes
+
+
 def run_sparql(graph_dir: str | Path, text: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list]]:
     """Run SPARQL on a build folder's embedded store; the runner the query library registers as ``oxigraph``."""
     return open_graph_store(graph_dir).query(text, params)
@@ -371,7 +406,7 @@ def _register() -> None:
     from ..queries.library import STORES, register_store
 
     if "oxigraph" not in STORES:
-        register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:run_sparql")
+        register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:BuildStore", opener=True)
 
 
 _register()

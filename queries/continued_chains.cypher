@@ -1,8 +1,13 @@
-// description: Chains of CONTINUES edges that carry one task across at least min_years plan years: each maximal chain once, from its first task (nothing continues into it) to its last (it continues nowhere); years counts the tasks on the chain.
-// params: min_years=3
-MATCH p = (s:Task)-[:CONTINUES*1..20]->(e:Task)
-WHERE NOT (:Task)-[:CONTINUES]->(s) AND NOT (e)-[:CONTINUES]->(:Task)
-WITH s, e, length(p) + 1 AS years
-WHERE years >= $min_years
-RETURN s.id AS start_id, e.id AS end_id, years
+// description: Tasks carried across at least min_years plan years by CONTINUES: one row per chain start (a task nothing continues into), with the end of its longest chain (the smallest id when several are as long) and the plan years on it; longest first.
+// params: min_years=3, jurisdiction="", limit=1000
+// chain_before, chain_after and chain_end are computed at build time from the
+// CONTINUES edges (graph/derived.py): walking every chain of a national graph
+// takes seconds, reading them is a scan. Tasks are reached through their plan
+// (a task's jurisdiction is its document's), which LadybugDB answers faster
+// than a filter on the tasks themselves.
+MATCH (d:Document)-[:CONTAINS]->(s:Task)
+WHERE ($jurisdiction = '' OR d.jurisdiction = $jurisdiction)
+  AND s.chain_before = 0 AND s.chain_after > 0 AND s.chain_after + 1 >= $min_years
+RETURN s.id AS start_id, s.chain_end AS end_id, s.chain_after + 1 AS years
 ORDER BY years DESC, start_id, end_id
+LIMIT $limit

@@ -30,7 +30,7 @@ from typing import Any, Callable
 from ..errors import QueryError, UnknownNameError
 
 __all__ = ["Param", "Query", "list_queries", "get_query", "bind_params", "run_query", "register_store",
-           "STORES", "LANGUAGES"]
+           "QuerySession", "default_session", "STORES", "LANGUAGES"]
 
 LANGUAGES = {"cypher": ("cypher", "//"), "sparql": ("sparql", "#")}  # language -> (suffix, comment mark)
 
@@ -162,26 +162,27 @@ def bind_params(query: Query, params: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-# A store runs a query text in its language on a built graph folder and
-# returns (columns, rows). Other stores (SPARQL) register themselves here.
+# A store answers query texts in its language on a built graph folder.
+# "module:function" is either an opener, called once per folder as
+# ``function(graph_dir)`` and returning an object with ``query(text, params)
+# -> (columns, rows)``, ``current() -> bool`` (still the data on disk?) and
+# ``close()``; or (``opener=False``) a plain runner called per query as
+# ``function(graph_dir, text, params)``. Other stores (SPARQL) register here.
 STORES: dict[str, tuple[str, str]] = {
-    "ladybug": ("cypher", "mandategraph.queries.library:_run_ladybug"),
+    "ladybug": ("cypher", "mandategraph.graph.ladybug_store:CypherStore"),
 }
+_OPENERS: set[str] = {"ladybug"}
 
 
-def register_store(name: str, language: str, runner: str) -> None:
-    """Add a store: ``runner`` is ``"module:function"`` taking ``(graph_dir, text, params)``."""
+def register_store(name: str, language: str, runner: str, *, opener: bool = False) -> None:
+    """Add a store: ``runner`` is ``"module:function"``, an opener (``opener=True``) or a
+    plain runner taking ``(graph_dir, text, params)``."""
     _check_language(language)
     STORES[name] = (language, runner)
+    (_OPENERS.add if opener else _OPENERS.discard)(name)
 
 
-def _run_ladybug(graph_dir: str | Path, text: str, params: dict) -> tuple[list[str], list[list]]:
-    from ..graph.ladybug_store import ladybug_path, run_cypher
-
-    return run_cypher(ladybug_path(graph_dir), text, params)
-
-
-def _runner(store: str) -> tuple[str, Callable]:
+def _target(store: str) -> tuple[str, Callable]:
     import importlib
 
     if store not in STORES:
@@ -191,16 +192,91 @@ def _runner(store: str) -> tuple[str, Callable]:
     return language, getattr(importlib.import_module(module), func)
 
 
+class QuerySession:
+    """Stores kept open across queries: each store of each build folder is opened once.
+
+    Opening LadybugDB on a national build costs more than answering most
+    library questions, so a session keeps every store it opened, and reopens
+    one only when its files changed on disk (a rebuild, ``add``). Close it
+    when done, or use it as a context manager; :func:`run_query` uses the
+    process's :func:`default_session`, closed at exit. A session is for one
+    thread.
+
+    >>> from mandategraph.graph.sample import sample_graph
+    >>> from mandategraph.graph.ladybug_store import write_ladybug
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_ladybug(sample_graph(), out / "graph.lbug")
+    >>> with QuerySession() as session:
+    ...     session.run("unit_load", {"limit": 1}, out)
+    (['unit_id', 'unit', 'jurisdiction', 'leads', 'assists'], [['U:330300:市大数据发展管理局', '市大数据发展管理局', '温州市', 2, 0]])
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str], Any] = {}
+
+    def store(self, graph_dir: str | Path, store: str = "ladybug") -> Any:
+        """The open store ``store`` of a build folder (opened now if needed)."""
+        _, opener = _target(store)
+        key = (store, str(Path(graph_dir).resolve()))
+        handle = self._open.get(key)
+        if handle is not None and not handle.current():
+            self._open.pop(key)
+            handle.close()
+            handle = None
+        if handle is None:
+            handle = self._open[key] = opener(graph_dir)
+        return handle
+
+    def run(self, name: str, params: dict[str, Any] | None = None, graph_dir: str | Path = "out",
+            store: str = "ladybug") -> tuple[list[str], list[list]]:
+        """Run a named query; see :func:`run_query`."""
+        language, target = _target(store)
+        query = get_query(name, language)
+        bound = bind_params(query, params)
+        if store not in _OPENERS:
+            return target(graph_dir, query.text, bound)
+        return self.store(graph_dir, store).query(query.text, bound)
+
+    def close(self) -> None:
+        """Close every store this session opened."""
+        while self._open:
+            _, handle = self._open.popitem()
+            handle.close()
+
+    def __enter__(self) -> "QuerySession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_DEFAULT: list[QuerySession] = []
+
+
+def default_session() -> QuerySession:
+    """The session :func:`run_query` uses, made on first use and closed when the process exits."""
+    if not _DEFAULT:
+        import atexit
+
+        _DEFAULT.append(QuerySession())
+        atexit.register(_DEFAULT[0].close)
+    return _DEFAULT[0]
+
+
 def run_query(name: str, params: dict[str, Any] | None = None, graph_dir: str | Path = "out",
               store: str = "ladybug") -> tuple[list[str], list[list]]:
     """Run a named query on a built graph folder; return ``(columns, rows)``.
+
+    The store stays open for the next query (see :class:`QuerySession`).
 
     Parameters
     ----------
     name : str
         A query name (see :func:`list_queries`).
     params : dict, optional
-        Parameter values; the rest take their defaults.
+        Parameter values; the rest take their defaults. ``limit`` (every
+        query has one) caps the rows: the first ones in the query's order.
     graph_dir : path
         A folder written by ``mandategraph build``.
     store : str
@@ -215,6 +291,4 @@ def run_query(name: str, params: dict[str, Any] | None = None, graph_dir: str | 
     ReadError
         ``graph_dir`` is not a built graph.
     """
-    language, runner = _runner(store)
-    query = get_query(name, language)
-    return runner(graph_dir, query.text, bind_params(query, params))
+    return default_session().run(name, params, graph_dir, store)

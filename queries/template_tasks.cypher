@@ -1,8 +1,11 @@
 // description: Tasks that follow a template shared across jurisdictions: similar_jurisdictions counts the distinct other jurisdictions linked by SIMILAR_TO (either direction); kept when at least min_jurisdictions - 1.
-// params: min_jurisdictions=2
-MATCH (t:Task)-[:SIMILAR_TO]-(o:Task)
-WHERE o.jurisdiction <> t.jurisdiction
-WITH t, count(DISTINCT o.jurisdiction) AS similar_jurisdictions
-WHERE similar_jurisdictions >= $min_jurisdictions - 1
-RETURN t.id AS task_id, t.jurisdiction AS jurisdiction, similar_jurisdictions
+// params: min_jurisdictions=2, jurisdiction="", limit=1000
+// similar_jurisdictions is computed at build time from the SIMILAR_TO edges
+// (graph/derived.py): counting them per task over a national graph takes
+// seconds, reading them is a scan.
+MATCH (t:Task)
+WHERE ($jurisdiction = '' OR t.jurisdiction = $jurisdiction)
+  AND t.similar_jurisdictions > 0 AND t.similar_jurisdictions >= $min_jurisdictions - 1
+RETURN t.id AS task_id, t.jurisdiction AS jurisdiction, t.similar_jurisdictions AS similar_jurisdictions
 ORDER BY similar_jurisdictions DESC, task_id, jurisdiction
+LIMIT $limit

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from mandategraph.graph.derived import add_derived
 from mandategraph.graph.sample import sample_graph
 
 __all__ = ["chain_graph", "parity_cases", "free_port", "write_build", "OxigraphServer", "VirtuosoServer"]
@@ -77,6 +78,7 @@ def chain_graph() -> nx.MultiDiGraph:
                span_end=20)
     g.add_edge("T:wz2024:2", "I:2", key="CITES", type="CITES", **{**prov, "document": "D:wz2024"})
     g.add_edge("U:330300:市疫情防控办", "U:331000:市级有关单位", key="MEMBER_OF", type="MEMBER_OF", **prov)
+    add_derived(g)
     return g
 
 
@@ -108,7 +110,11 @@ def parity_cases(g: nx.MultiDiGraph) -> list[tuple[str, dict]]:
             cases.append((name, {"jurisdiction": j}))
     cases.append(("unit_load", {"limit": 3}))
     for u in [*names, *aliases, "不存在的单位"]:
-        cases += [("unit_tasks", {"unit": u}), ("shares_work_with", {"unit": u})]
+        # The unit's own jurisdictions, and one where no unit has that name.
+        own = sorted({d["jurisdiction"] for d in units if u == d["name"] or u in d.get("aliases", [])})
+        for j in [*own, "不存在的区"]:
+            cases += [("unit_tasks", {"unit": u, "jurisdiction": j}),
+                      ("shares_work_with", {"unit": u, "jurisdiction": j})]
     for j, y in plans:
         cases.append(("jurisdiction_year_tasks", {"jurisdiction": j, "year": y}))
     years = sorted({y for _j, y in plans})
@@ -119,6 +125,14 @@ def parity_cases(g: nx.MultiDiGraph) -> list[tuple[str, dict]]:
                     cases.append(("task_status", {"jurisdiction": j, "from_year": a, "to_year": b}))
     for m in (1, 2, 3, 4):
         cases += [("continued_chains", {"min_years": m}), ("template_tasks", {"min_jurisdictions": m})]
+    for j in [*jurisdictions, "不存在的区"]:
+        cases += [("continued_chains", {"min_years": 2, "jurisdiction": j}),
+                  ("template_tasks", {"jurisdiction": j})]
+    # limit keeps the first rows in the query's order, the same in every store
+    for name, params in [("continued_chains", {"min_years": 2}), ("template_tasks", {}), ("group_members", {}),
+                         ("co_leads", {"jurisdiction": jurisdictions[0]}), ("tasks_citing", {"title": words[0]}),
+                         ("themes_by_year", {"jurisdiction": jurisdictions[-1]})]:
+        cases += [(name, {**params, "limit": 1}), (name, {**params, "limit": 0})]
     for w in [*words, "", "不存在"]:
         cases.append(("tasks_citing", {"title": w}))
     return cases

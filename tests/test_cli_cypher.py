@@ -79,7 +79,7 @@ def test_query_list_names_every_query_with_its_parameters(built):
         "themes_by_year", "unit_load", "unit_tasks"]
     assert records[-2] == ["unit_load", 'jurisdiction="", limit=20', "Units ranked by mandate load: tasks led, "
                            "then tasks assisted (units with no mandate left out)."]
-    assert records[-1][:2] == ["unit_tasks", "unit"]
+    assert records[-1][:2] == ["unit_tasks", "unit, jurisdiction, limit=1000"]
 
 
 def test_query_runs_a_named_question_with_parameters(built):
@@ -88,6 +88,15 @@ def test_query_runs_a_named_question_with_parameters(built):
     assert json.loads(out) == [
         {"task_id": "T:tz2022:1", "marker": "1", "role": "lead", "unit": "市大数据发展管理局", "deadline": "2022-12-31"},
         {"task_id": "T:tz2022:1", "marker": "1", "role": "assist", "unit": "市级有关单位", "deadline": "2022-12-31"}]
+
+
+def test_query_says_on_stderr_when_the_limit_cut_the_answer(built):
+    proc = run_main("query", "unit_load", "-p", "limit=2", "--graph", str(built), "--format", "csv")
+    assert proc.returncode == 0
+    assert len(proc.stdout.splitlines()) == 1 + 2
+    assert proc.stderr == "note: the first 2 rows (the query's limit); -p limit=N for more\n"
+    proc = run_main("query", "unit_load", "-p", "limit=20", "--graph", str(built), "--format", "csv")
+    assert proc.returncode == 0 and proc.stderr == "" and len(proc.stdout.splitlines()) == 1 + 4
 
 
 def test_neo4j_statements_prints_constraints_then_every_merge(built):

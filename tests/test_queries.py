@@ -19,6 +19,7 @@ import re
 import pytest
 
 from mandategraph.errors import QueryError, UnknownNameError
+from mandategraph.graph.derived import add_derived
 from mandategraph.graph.ladybug_store import write_ladybug
 from mandategraph.graph.sample import sample_graph
 from mandategraph.graph.tables import write_tables
@@ -48,6 +49,7 @@ def small_graph():
     g.add_edge("U:330300:市疫情防控办", "T:wz2022:1", key="LEADS", type="LEADS", raw="市疫情防控办", **mandate)
     g.add_edge("T:wz2024:1", "Th:open_data", key="IN_THEME", type="IN_THEME", score=0.9, triggers=["公共数据"], **prov)
     g.add_edge("T:wz2022:1", "T:wz2024:1", key="CONTINUES", type="CONTINUES", score=0.7, **prov)
+    add_derived(g)
     return g
 
 
@@ -106,9 +108,25 @@ def test_params_line_gives_defaults_and_types():
     q = get_query("unit_load")
     assert bind_params(q, {}) == {"jurisdiction": "", "limit": 20}
     assert bind_params(get_query("task_status"), {"jurisdiction": "温州市", "from_year": "2019", "to_year": 2022}) == {
-        "jurisdiction": "温州市", "from_year": 2019, "to_year": 2022}
+        "jurisdiction": "温州市", "from_year": 2019, "to_year": 2022, "limit": 1000}
     # The CLI reads `title=2022` as the integer 2022: a string parameter gets its text back.
-    assert bind_params(get_query("tasks_citing"), {"title": 2022}) == {"title": "2022"}
+    assert bind_params(get_query("tasks_citing"), {"title": 2022}) == {"title": "2022", "limit": 1000}
+
+
+def test_every_query_is_bounded_by_a_limit():
+    for language in ("cypher", "sparql"):
+        for q in list_queries(language):
+            assert q.params["limit"].type == "int" and q.params["limit"].default in (20, 1000), q.name
+            assert q.text.rstrip().endswith("LIMIT $limit"), q.name
+
+
+def test_limit_keeps_the_first_rows_in_the_query_order(small):
+    for name, params in [("unit_load", {}), ("template_tasks", {}), ("deadlines_by_month", {"jurisdiction": "温州市"}),
+                         ("unit_tasks", {"unit": "市大数据局", "jurisdiction": "温州市"})]:
+        everything = rows(name, small, **params)
+        assert len(everything) >= 2, name
+        assert rows(name, small, **params, limit=1) == everything[:1]
+        assert rows(name, small, **params, limit=0) == []
 
 
 def test_unknown_query_names_list_the_known_ones():
@@ -145,15 +163,17 @@ def test_unit_load(small):
 
 
 def test_unit_tasks_by_alias_and_by_name(small):
-    assert rows("unit_tasks", small, unit="市大数据局") == [
+    assert rows("unit_tasks", small, unit="市大数据局", jurisdiction="温州市") == [
         (2019, "lead", "T:wz2019:1", "建成全市统一公共数据开放平台"),
-        (2022, "lead", "T:tz2022:1", "编制全市数据开放目录,有序开放公共数据<script>alert(1)</script>"),
         (2022, "lead", "T:wz2022:1", "编制全市公共数据开放目录，有序开放公共数据"),
         (2024, "assist", "T:wz2024:1", "持续开放公共数据")]
-    assert rows("unit_tasks", small, unit="市疫情防控办") == [
+    assert rows("unit_tasks", small, unit="市大数据局", jurisdiction="台州市") == [
+        (2022, "lead", "T:tz2022:1", "编制全市数据开放目录,有序开放公共数据<script>alert(1)</script>")]
+    assert rows("unit_tasks", small, unit="市疫情防控办", jurisdiction="温州市") == [
         (2022, "lead", "T:wz2022:1", "编制全市公共数据开放目录，有序开放公共数据"),
         (2022, "lead", "T:wz2022:2", "统筹做好疫情防控信息发布")]
-    assert rows("unit_tasks", small, unit="市教育局") == []
+    assert rows("unit_tasks", small, unit="市疫情防控办", jurisdiction="台州市") == []
+    assert rows("unit_tasks", small, unit="市教育局", jurisdiction="温州市") == []
 
 
 def test_jurisdiction_year_tasks_one_row_per_mandate(small):
@@ -168,13 +188,13 @@ def test_jurisdiction_year_tasks_one_row_per_mandate(small):
 
 
 def test_co_leads(small):
-    assert rows("co_leads", small) == [("市大数据发展管理局", "市疫情防控办", 1)]
+    assert rows("co_leads", small, jurisdiction="温州市") == [("市大数据发展管理局", "市疫情防控办", 1)]
     assert rows("co_leads", small, jurisdiction="台州市") == []
 
 
 def test_themes_by_year(small):
-    assert rows("themes_by_year", small) == [
-        ("台州市", 2022, "公共数据开放", 1),
+    assert rows("themes_by_year", small, jurisdiction="台州市") == [("台州市", 2022, "公共数据开放", 1)]
+    assert rows("themes_by_year", small, jurisdiction="温州市") == [
         ("温州市", 2019, "公共数据开放", 1),
         ("温州市", 2022, "公共数据开放", 1),
         ("温州市", 2022, "疫情防控", 1),
@@ -190,25 +210,29 @@ def test_task_status_between_two_years(small):
 
 def test_continued_chains(small):
     assert rows("continued_chains", small) == [("T:wz2019:1", "T:wz2024:1", 3)]
-    assert rows("continued_chains", small, min_years=2) == [("T:wz2019:1", "T:wz2024:1", 3)]  # maximal chains only
+    assert rows("continued_chains", small, min_years=2) == [("T:wz2019:1", "T:wz2024:1", 3)]  # from chain starts only
     assert rows("continued_chains", small, min_years=4) == []
+    assert rows("continued_chains", small, jurisdiction="温州市") == [("T:wz2019:1", "T:wz2024:1", 3)]
+    assert rows("continued_chains", small, jurisdiction="台州市") == []
 
 
 def test_template_tasks(small):
     assert rows("template_tasks", small) == [("T:tz2022:1", "台州市", 1), ("T:wz2022:1", "温州市", 1)]
     assert rows("template_tasks", small, min_jurisdictions=3) == []
+    assert rows("template_tasks", small, jurisdiction="台州市") == [("T:tz2022:1", "台州市", 1)]
 
 
 def test_tasks_without_lead(small):
-    assert rows("tasks_without_lead", small) == [
+    assert rows("tasks_without_lead", small, jurisdiction="温州市") == [
         ("T:wz2022:3", "温州市", 2022, "加强政务公开培训"),
         ("T:wz2024:1", "温州市", 2024, "持续开放公共数据")]
     assert rows("tasks_without_lead", small, jurisdiction="台州市") == []
 
 
 def test_deadlines_by_month(small):
-    assert rows("deadlines_by_month", small) == [
-        ("台州市", "2022-12", 1), ("温州市", "2019-12", 1), ("温州市", "2022-12", 2), ("温州市", "ongoing", 1)]
+    assert rows("deadlines_by_month", small, jurisdiction="台州市") == [("台州市", "2022-12", 1)]
+    assert rows("deadlines_by_month", small, jurisdiction="温州市") == [
+        ("温州市", "2019-12", 1), ("温州市", "2022-12", 2), ("温州市", "ongoing", 1)]
 
 
 def test_group_members(small):
@@ -224,17 +248,22 @@ def test_tasks_citing(small):
 
 
 def test_shares_work_with(small):
-    assert rows("shares_work_with", small, unit="市疫情防控办") == [("市疫情防控办", "市大数据发展管理局", 1)]
-    assert rows("shares_work_with", small, unit="市大数据局") == [
-        ("市大数据发展管理局", "市疫情防控办", 1), ("市大数据发展管理局", "市级有关单位", 1)]
+    assert rows("shares_work_with", small, unit="市疫情防控办", jurisdiction="温州市") == [
+        ("市疫情防控办", "市大数据发展管理局", 1)]
+    assert rows("shares_work_with", small, unit="市大数据局", jurisdiction="温州市") == [
+        ("市大数据发展管理局", "市疫情防控办", 1)]
+    assert rows("shares_work_with", small, unit="市大数据局", jurisdiction="台州市") == [
+        ("市大数据发展管理局", "市级有关单位", 1)]
 
 
 # ---------------------------------------------------------------- the columns the SPARQL twins match
 
 def test_result_columns_are_the_agreed_ones(small):
-    params = {"unit_tasks": {"unit": "x"}, "jurisdiction_year_tasks": {"jurisdiction": "x", "year": 1},
+    params = {"unit_tasks": {"unit": "x", "jurisdiction": "x"}, "jurisdiction_year_tasks": {"jurisdiction": "x", "year": 1},
               "task_status": {"jurisdiction": "x", "from_year": 1, "to_year": 2}, "tasks_citing": {"title": "x"},
-              "shares_work_with": {"unit": "x"}}
+              "shares_work_with": {"unit": "x", "jurisdiction": "x"}, "co_leads": {"jurisdiction": "x"},
+              "themes_by_year": {"jurisdiction": "x"}, "tasks_without_lead": {"jurisdiction": "x"},
+              "deadlines_by_month": {"jurisdiction": "x"}}
     columns = {name: run_query(name, params.get(name, {}), small)[0] for name in NAMES}
     assert columns == {
         "unit_load": ["unit_id", "unit", "jurisdiction", "leads", "assists"],
@@ -315,7 +344,7 @@ def test_seed_unit_load_of_rongxian(seed_build):
 
 def test_seed_unit_tasks_by_the_name_as_written(seed_build):
     # 县政府新闻办 is named in 三(二), 三(三) and 四(二): golden lines 9, 10 and 12.
-    assert [r[:3] for r in rows("unit_tasks", seed_build, unit="县政府新闻办")] == [
+    assert [r[:3] for r in rows("unit_tasks", seed_build, unit="县政府新闻办", jurisdiction="荣县")] == [
         (2019, "lead", tid(RX, 9)), (2019, "lead", tid(RX, 10)), (2019, "lead", tid(RX, 12))]
 
 
@@ -349,21 +378,27 @@ def test_seed_co_leads_in_rongxian(seed_build):
 def test_seed_tasks_without_lead(seed_build):
     # 济南市中区's prose items (一)…(十九) and 温州市 2022's (一)…(十五) carry no units (their units
     # are in the annex tables); 荣县's 五(一)…五(三) have no parenthetical.
-    assert [r[:3] for r in rows("tasks_without_lead", seed_build)] == (
-        [(tid(JN, i), "济南市市中区", 2024) for i in range(1, 20)]
-        + [(tid(WZ22, i), "温州市", 2022) for i in range(1, 16)]
-        + [(tid(RX, i), "荣县", 2019) for i in range(13, 16)])
+    assert [r[:3] for r in rows("tasks_without_lead", seed_build, jurisdiction="济南市市中区")] == [
+        (tid(JN, i), "济南市市中区", 2024) for i in range(1, 20)]
+    assert [r[:3] for r in rows("tasks_without_lead", seed_build, jurisdiction="温州市")] == [
+        (tid(WZ22, i), "温州市", 2022) for i in range(1, 16)]
+    assert [r[:3] for r in rows("tasks_without_lead", seed_build, jurisdiction="荣县")] == [
+        (tid(RX, i), "荣县", 2019) for i in range(13, 16)]
+    assert rows("tasks_without_lead", seed_build, jurisdiction="台州市") == []
 
 
 def test_seed_deadlines_by_month(seed_build):
     # From the 完成时限 slots: 济南 "2024年12月底前" ×49 and 长期坚持 ×5; 台州 三季度前 ×5, 11月底前 ×2,
     # 12月底前/全年 ×13; 温州 2019 10月底前 ×1, 11月底前 ×2; 温州 2022 (county list and 市直 list) 6月 ×2,
     # 9月/三季度 ×9, 10月 ×3, 11月 ×1, 12月底前/全年 ×25.
-    assert rows("deadlines_by_month", seed_build) == [
-        ("台州市", "2022-09", 5), ("台州市", "2022-11", 2), ("台州市", "2022-12", 13),
-        ("济南市市中区", "2024-12", 49), ("济南市市中区", "ongoing", 5),
+    assert rows("deadlines_by_month", seed_build, jurisdiction="台州市") == [
+        ("台州市", "2022-09", 5), ("台州市", "2022-11", 2), ("台州市", "2022-12", 13)]
+    assert rows("deadlines_by_month", seed_build, jurisdiction="济南市市中区") == [
+        ("济南市市中区", "2024-12", 49), ("济南市市中区", "ongoing", 5)]
+    assert rows("deadlines_by_month", seed_build, jurisdiction="温州市") == [
         ("温州市", "2019-10", 1), ("温州市", "2019-11", 2), ("温州市", "2022-06", 2), ("温州市", "2022-09", 9),
         ("温州市", "2022-10", 3), ("温州市", "2022-11", 1), ("温州市", "2022-12", 25)]
+    assert rows("deadlines_by_month", seed_build, jurisdiction="荣县") == []
 
 
 def test_seed_group_members(seed_build):
@@ -399,7 +434,7 @@ def test_seed_tasks_citing(seed_build):
 def test_seed_shares_work_with(seed_build):
     # 县政府新闻办's tasks 三(二), 三(三), 四(二): 县政府办公室 is on all three, the assisting groups
     # on 三(二) and 三(三), 县信访局 on 三(二).
-    assert rows("shares_work_with", seed_build, unit="县人民政府新闻办公室") == [
+    assert rows("shares_work_with", seed_build, unit="县人民政府新闻办公室", jurisdiction="荣县") == [
         ("县人民政府新闻办公室", "县人民政府办公室", 3),
         ("县人民政府新闻办公室", "县政府有关部门", 2),
         ("县人民政府新闻办公室", "各乡镇政府", 2),
@@ -459,7 +494,9 @@ def test_themes_by_year_matches_the_in_theme_edges(built):
         key = (g.nodes[t]["jurisdiction"], g.nodes[t]["year"], g.nodes[th]["pref_label"])
         counts.setdefault(key, set()).add(t)
     expected = sorted(((*k, len(v)) for k, v in counts.items()), key=lambda r: (r[0], r[1], -r[3], r[2]))
-    assert rows("themes_by_year", out) == expected
+    jurisdictions = sorted({r[0] for r in expected})
+    assert len(jurisdictions) >= 3
+    assert [r for j in jurisdictions for r in rows("themes_by_year", out, jurisdiction=j)] == expected
 
 
 def test_template_tasks_match_the_similar_to_edges(built):
@@ -471,7 +508,10 @@ def test_template_tasks_match_the_similar_to_edges(built):
                 others.setdefault(a, set()).add(g.nodes[b]["jurisdiction"])
     expected = sorted(((t, g.nodes[t]["jurisdiction"], len(js)) for t, js in others.items()),
                       key=lambda r: (-r[2], r[0]))
-    assert rows("template_tasks", out, min_jurisdictions=2) == expected
+    assert rows("template_tasks", out, min_jurisdictions=2, limit=10**6) == expected
+    assert rows("template_tasks", out, min_jurisdictions=2, limit=5) == expected[:5]
+    j = expected[-1][1]
+    assert rows("template_tasks", out, jurisdiction=j, limit=10**6) == [r for r in expected if r[1] == j]
 
 
 def test_continued_chains_match_the_continues_edges(built):
@@ -481,20 +521,36 @@ def test_continued_chains_match_the_continues_edges(built):
     cont = nx.DiGraph(_edges(g, "CONTINUES"))
     starts = [n for n in cont if cont.in_degree(n) == 0]
     ends = [n for n in cont if cont.out_degree(n) == 0]
-    expected = sorted(((s, e, len(p)) for s in starts for e in ends for p in nx.all_simple_paths(cont, s, e)),
-                      key=lambda r: (-r[2], r[0], r[1]))
-    assert rows("continued_chains", out, min_years=2) == expected
-    assert rows("continued_chains", out, min_years=3) == [r for r in expected if r[2] >= 3]
+    # Every maximal path, then per start the longest, and the smallest end among the longest.
+    paths = [(s, e, len(p)) for s in starts for e in ends for p in nx.all_simple_paths(cont, s, e)]
+    best = {}
+    for s, e, n in paths:
+        if s not in best or (-n, e) < (-best[s][1], best[s][0]):
+            best[s] = (e, n)
+    expected = sorted(((s, e, n) for s, (e, n) in best.items()), key=lambda r: (-r[2], r[0], r[1]))
+    assert expected
+    assert rows("continued_chains", out, min_years=2, limit=10**6) == expected
+    assert rows("continued_chains", out, min_years=3, limit=10**6) == [r for r in expected if r[2] >= 3]
+    assert rows("continued_chains", out, min_years=2, limit=3) == expected[:3]
+    j = g.nodes[expected[-1][0]]["jurisdiction"]
+    assert rows("continued_chains", out, min_years=2, jurisdiction=j, limit=10**6) == [
+        r for r in expected if g.nodes[r[0]]["jurisdiction"] == j]
 
 
 # ---------------------------------------------------------------- Cypher and SPARQL twins agree
 
 PARITY_PARAMS = {
-    "seed": {"unit_tasks": {"unit": "县政府新闻办"}, "shares_work_with": {"unit": "县人民政府新闻办公室"},
+    "seed": {"unit_tasks": {"unit": "县政府新闻办", "jurisdiction": "荣县"},
+             "shares_work_with": {"unit": "县人民政府新闻办公室", "jurisdiction": "荣县"},
+             "co_leads": {"jurisdiction": "荣县"}, "themes_by_year": {"jurisdiction": "温州市"},
+             "tasks_without_lead": {"jurisdiction": "温州市"}, "deadlines_by_month": {"jurisdiction": "温州市"},
              "jurisdiction_year_tasks": {"jurisdiction": "荣县", "year": 2019},
              "task_status": {"jurisdiction": "温州市", "from_year": 2019, "to_year": 2022},
              "tasks_citing": {"title": "条例"}, "continued_chains": {"min_years": 2}},
-    "synthetic": {"unit_tasks": {"unit": "市财政局"}, "shares_work_with": {"unit": "市财政局"},
+    "synthetic": {"unit_tasks": {"unit": "市财政局", "jurisdiction": "市0001"},
+                  "shares_work_with": {"unit": "市财政局", "jurisdiction": "市0001"},
+                  "co_leads": {"jurisdiction": "市0001"}, "themes_by_year": {"jurisdiction": "市0001"},
+                  "tasks_without_lead": {"jurisdiction": "市0001"}, "deadlines_by_month": {"jurisdiction": "市0001"},
                   "jurisdiction_year_tasks": {"jurisdiction": "市0001", "year": 2019},
                   "task_status": {"jurisdiction": "市0001", "from_year": 2019, "to_year": 2021},
                   "tasks_citing": {"title": "条例"}, "continued_chains": {"min_years": 2}},
@@ -513,3 +569,60 @@ def test_cypher_on_ladybug_and_sparql_on_oxigraph_give_the_same_answer(built, na
     assert [list(r) for r in sparql[1]] == [list(r) for r in cypher[1]]
     if name not in ("unit_tasks", "shares_work_with") or jurisdiction == "温州市":
         assert cypher[1], "an empty answer would make the comparison vacuous"
+
+
+# ---------------------------------------------------------------- sessions: stores opened once
+
+def test_a_session_keeps_the_store_open_and_reopens_it_when_the_build_changes(tmp_path):
+    from mandategraph.queries.library import QuerySession
+
+    out = tmp_path / "out"
+    g = small_graph()
+    write_tables(g, out / "tables")
+    write_ladybug(out / "tables", out / "graph.lbug")
+    with QuerySession() as session:
+        first = session.store(out)
+        assert rows_of(session.run("tasks_without_lead", {"jurisdiction": "温州市"}, out)) == [
+            "T:wz2022:3", "T:wz2024:1"]
+        assert session.store(out) is first  # not opened again
+        # A rebuild replaces the database: the session answers from the new one.
+        g.add_edge("U:330300:市疫情防控办", "T:wz2022:3", key="LEADS", type="LEADS", raw="市疫情防控办",
+                   role_word="牵头", evidence="", implied_others=0, document="", span_start=0, span_end=0)
+        write_tables(g, out / "tables")
+        write_ladybug(out / "tables", out / "graph.lbug")
+        assert rows_of(session.run("tasks_without_lead", {"jurisdiction": "温州市"}, out)) == ["T:wz2024:1"]
+        assert session.store(out) is not first
+    assert session._open == {}
+
+
+def rows_of(result):
+    return [r[0] for r in result[1]]
+
+
+def test_run_query_answers_from_the_default_session(small):
+    from mandategraph.queries.library import default_session
+
+    run_query("unit_load", {}, small)
+    handle = default_session().store(small)
+    run_query("unit_load", {}, small)
+    assert default_session().store(small) is handle
+
+
+def test_a_database_written_before_the_derived_properties_asks_for_a_rebuild(tmp_path):
+    import ladybug
+
+    from mandategraph.graph.ladybug_store import CypherStore, create_schema
+
+    db_path = tmp_path / "graph.lbug"
+    db = ladybug.Database(str(db_path))
+    conn = ladybug.Connection(db)
+    create_schema(conn)
+    conn.execute("ALTER TABLE Task DROP chain_end")
+    conn.close()
+    db.close()
+    store = CypherStore(db_path)
+    try:
+        with pytest.raises(QueryError, match="rebuild it"):
+            store.query(get_query("continued_chains").text, bind_params(get_query("continued_chains"), {}))
+    finally:
+        store.close()

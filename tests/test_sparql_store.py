@@ -80,10 +80,13 @@ def test_unknown_store_kind_lists_the_known():
 
 
 def test_the_three_engines_answer_every_library_query_alike(stores):
-    params = {"unit_tasks": {"unit": "市大数据局"}, "shares_work_with": {"unit": "市疫情防控办"},
+    params = {"unit_tasks": {"unit": "市大数据局", "jurisdiction": "温州市"},
+              "shares_work_with": {"unit": "市疫情防控办", "jurisdiction": "温州市"},
               "jurisdiction_year_tasks": {"jurisdiction": "温州市", "year": 2024},
               "task_status": {"jurisdiction": "温州市", "from_year": 2022, "to_year": 2024},
-              "tasks_citing": {"title": "条例"}}
+              "tasks_citing": {"title": "条例"}, "co_leads": {"jurisdiction": "温州市"},
+              "themes_by_year": {"jurisdiction": "温州市"}, "tasks_without_lead": {"jurisdiction": "温州市"},
+              "deadlines_by_month": {"jurisdiction": "温州市"}}
     nonempty = 0
     for q in list_queries("sparql"):
         answers = {k: run_library_query(q.name, params.get(q.name), store=s) for k, s in stores.items()}
