@@ -129,7 +129,13 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
 
     g = st.run("graph", graph)
     options = BuildOptions()
-    st.run("link", link_graph, g, options)
+    from mandategraph.graph.derived import add_derived
+
+    def link():
+        link_graph(g, options)
+        add_derived(g)
+
+    st.run("link", link)
     st.run("write", write_build, g, exs, errors, out, options)
     rdf = {}
     try:

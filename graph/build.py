@@ -19,6 +19,7 @@ from ..errors import MandateGraphError
 from ..loaders.extract import expand_paths, extract_file
 from ..loaders.model import Extraction
 from .continuity import DEFAULTS as CONTINUITY_DEFAULTS
+from .derived import add_derived
 from .documents import add_document
 from .mandates import add_mandates
 
@@ -54,6 +55,8 @@ def build_graph(extractions: Iterable[Extraction], options: BuildOptions = Build
         did, task_ids = add_document(g, ex)
         add_mandates(g, ex, did, task_ids)
     link_graph(g, options)
+    # Not in link_graph: `add` links a partial graph, where whole-graph properties would come out wrong.
+    add_derived(g)
     return g
 
 

@@ -24,14 +24,6 @@ def seed_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("seed_build") / "out"
     result = build([DOCUMENTS], out)
     assert not result.errors
-    if "chain_end" not in next(d for _, d in result.graph.nodes(data=True) if d["label"] == "Task"):
-        # Until build() itself calls graph/derived.add_derived after linking:
-        # the folder as such a build writes it.
-        from mandategraph.graph.build import write_build
-        from mandategraph.graph.derived import add_derived
-
-        add_derived(result.graph)
-        write_build(result.graph, result.extractions, result.errors, out)
     return out
 
 
