@@ -13,14 +13,14 @@ peak memory; within the pipeline the peak is reset between stages through
               nodes and mandates, linking (themes, CONTINUES, SIMILAR_TO,
               DETAILS: the build's ``link_graph``), writing the build folder
               (tables, extract.jsonl, summary, graph.lbug) and the RDF export.
-              One document is held out of the build for ``add``.
+              Two documents are held out of the build for ``add``.
 ``score``     extraction (task, role, unit) F1 of every document against the
               generated truth (from the folder's extract.jsonl), and
               precision/recall of CONTINUES, SIMILAR_TO and DETAILS.
 ``queries``   p50/p95 of every library query, embedded Cypher (LadybugDB) and
               SPARQL (Oxigraph) when registered, through ``run_query`` (its
               session keeps each store open after the first, warm-up, call).
-``add``       ``mandategraph add`` of the held-out document.
+``add``       ``mandategraph add`` of the held-out documents, one after the other.
 
 It prints a table per size, the growth ratios between sizes, and the targets
 of issue 6 with the measured numbers.
@@ -96,8 +96,7 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     from mandategraph.graph.mandates import add_mandates
 
     files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
-    # The last jurisdiction's two last plans are held out and added later with `add`
-    # (one with exact SIMILAR_TO, one with --local-similar).
+    # The last jurisdiction's two last plans are held out and added later with `add`, one after the other.
     held = files[-2:]
     build_files = files[:-2]
     st = _Stages()
@@ -333,19 +332,23 @@ def run_queries(out: Path, timeout: float) -> dict:
 
 
 def stage_add(out: Path, held: list[str]) -> dict:
+    """``add`` of the held-out plans one after the other (SIMILAR_TO incremental, the default), then of the
+    last one again (nothing to do). The first add also pays what is done once per folder and process: the
+    n-gram index when the build did not write it, loading compiled kernels."""
     from mandategraph.graph.incremental import add_documents
 
+    runs = []
+    for path in held:
+        t = time.perf_counter()
+        r = add_documents([path], out)
+        runs.append({"seconds": round(time.perf_counter() - t, 3), "stages": r.seconds, "similar": r.similar,
+                     "rows": r.rows, "rewritten": r.rewritten, "added": len(r.added)})
     t = time.perf_counter()
-    r = add_documents([held[0]], out, exact=False)
-    local = time.perf_counter() - t
-    t = time.perf_counter()
-    r2 = add_documents([held[1]], out, exact=True)
-    exact = time.perf_counter() - t
-    t = time.perf_counter()
-    again = add_documents([held[1]], out)
-    return {"seconds": round(exact, 3), "stages": r2.seconds, "local_seconds": round(local, 3),
-            "local_stages": r.seconds, "added": len(r.added) + len(r2.added), "rewritten": r2.rewritten,
-            "again_seconds": round(time.perf_counter() - t, 3), "again_unchanged": len(again.unchanged)}
+    again = add_documents([held[-1]], out)
+    return {"seconds": runs[-1]["seconds"], "stages": runs[-1]["stages"], "similar": runs[-1]["similar"],
+            "first_seconds": runs[0]["seconds"], "first_stages": runs[0]["stages"], "runs": runs,
+            "added": sum(x["added"] for x in runs), "again_seconds": round(time.perf_counter() - t, 3),
+            "again_unchanged": len(again.unchanged)}
 
 
 STAGES = {"pipeline": stage_pipeline, "score": stage_score, "queries": stage_queries, "add": stage_add}
@@ -448,8 +451,11 @@ def report(results: list[dict]) -> list[str]:
                                                    if "p50_ms" in v else f"error: {v['error']}"))
         a = r.get("add")
         if a and "seconds" in a:
-            lines.append(f"  add one document (exact): {a['seconds']:.2f} s {a['stages']}")
-            lines.append(f"  add one document (--local-similar): {a['local_seconds']:.2f} s {a['local_stages']}; "
+            sim = a.get("similar", {})
+            lines.append(f"  add one document: {a['seconds']:.2f} s {a['stages']}")
+            lines.append(f"    SIMILAR_TO: {sim.get('scored')} of {sim.get('reach')} old tasks in reach scored, "
+                         f"links +{sim.get('added')} -{sim.get('removed')}")
+            lines.append(f"    first add {a['first_seconds']:.2f} s {a['first_stages']}; "
                          f"adding it again: {a['again_seconds']:.2f} s, unchanged {a['again_unchanged']}")
     lines += growth(results)
     lines += targets(results)
@@ -522,9 +528,8 @@ def targets(results: list[dict]) -> list[str]:
                        f"(worst {worst:.0f} ms, {worst_name})")
     if r.get("add", {}).get("seconds") is not None:
         a = r["add"]
-        out.append(f"  incremental add of one document ≤ 5 s: exact {'PASS' if a['seconds'] <= 5 else 'FAIL'} "
-                   f"({a['seconds']:.2f} s); --local-similar {'PASS' if a['local_seconds'] <= 5 else 'FAIL'} "
-                   f"({a['local_seconds']:.2f} s)")
+        out.append(f"  incremental add of one document ≤ 5 s: {'PASS' if a['seconds'] <= 5 else 'FAIL'} "
+                   f"({a['seconds']:.2f} s at {r['pct']:g} %; first add {a['first_seconds']:.2f} s)")
     return out
 
 
