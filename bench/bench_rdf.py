@@ -9,7 +9,7 @@ For the seed build and synthetic graphs of growing size
   the N-Triples and p50 latency of every library query on rdflib's Memory
   store, rdflib over Oxigraph (oxrdflib) and pyoxigraph, plus the answer
   check (all three must give the same rows); rdflib Memory is skipped above
-  ``--rdflib-max`` triples (it needs ~48 s to parse a million);
+  ``--rdflib-max`` triples (default 50,000: it takes minutes per query beyond);
 * servers: Graph Store push rate into a real Oxigraph server and a real
   Virtuoso (when installed), and p50 of every library query on each.
 
@@ -154,7 +154,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="2000,20000", help="synthetic graph sizes in tasks, comma-separated")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--rdflib-max", type=int, default=300_000, help="largest graph (triples) for rdflib Memory")
+    ap.add_argument("--rdflib-max", type=int, default=50_000, help="largest graph (triples) for rdflib Memory")
     ap.add_argument("--no-servers", action="store_true")
     args = ap.parse_args()
 
