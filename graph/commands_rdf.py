@@ -64,30 +64,52 @@ def export():
     """Export the built graph in other formats."""
 
 
+def _formats(_ctx, _param, value):
+    from ..errors import MandateGraphError
+    from .rdf_export import parse_formats
+
+    try:
+        return parse_formats(value or ["ttl,nt,jsonld"])
+    except MandateGraphError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @export.command("rdf")
 @graph_option
 @click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False),
-              help="Folder to write graph.ttl, graph.nt, graph.jsonld, ontology.ttl, shapes.ttl, catalog.ttl.")
+              help="Folder to write graph.ttl, graph.nt, graph.jsonld (and/or graph.nq), ontology.ttl, shapes.ttl, "
+                   "catalog.ttl.")
 @base_option
+@click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="LIST",
+              help="Graph formats, comma-separated or repeated: ttl, nt, jsonld, nq (N-Quads for bulk loaders). "
+                   "[default: ttl,nt,jsonld]")
+@click.option("--graph-iri", default=None, metavar="IRI",
+              help="Named graph of the N-Quads  [default: BASE/catalog/dataset, the dataset of the DCAT record]")
 @click.option("--download-url", default=None, metavar="URL",
               help="Folder URL the files will be published at (dcat:downloadURL = URL/NAME).")
 @click.option("--license", "license_", default=None, metavar="URL", help="Licence IRI for the DCAT record.")
 @click.option("--contact", default=None, metavar="EMAIL", help="Contact e-mail for the DCAT record.")
 @click.option("--publisher", default=None, metavar="NAME", help="Publisher name for the DCAT record.")
-def export_rdf_command(graph_dir, out, base, download_url, license_, contact, publisher):
-    """Write the graph as RDF (Turtle, N-Triples, JSON-LD) with its ontology, SHACL shapes and a DCAT record.
+def export_rdf_command(graph_dir, out, base, formats, graph_iri, download_url, license_, contact, publisher):
+    """Write the graph as RDF (Turtle, N-Triples, JSON-LD, N-Quads) with its ontology, SHACL shapes and a DCAT record.
+
+    The build's tables are turned into RDF directly, column by column: no
+    graph is loaded, and a national build exports at about a million
+    triples a second.
 
     \b
-    Example:
+    Examples:
       mandategraph export rdf --graph out --out out/rdf \\
           --download-url https://data.example.gov.cn/mandategraph/ \\
           --license https://creativecommons.org/licenses/by/4.0/ --contact open@example.gov.cn
+      mandategraph export rdf --graph out --out out/rdf --format nt,nq   # for a SPARQL bulk loader
     """
     from .rdf_export import export_rdf
-    from .tables import load_graph
 
-    result = export_rdf(load_graph(graph_dir), out, base, download_url=download_url, license=license_,
-                        contact=contact, publisher=publisher)
+    if graph_iri and "nq" not in formats:
+        raise click.BadParameter("goes with --format nq", param_hint="--graph-iri")
+    result = export_rdf(graph_dir, out, base, formats=formats, graph_iri=graph_iri, download_url=download_url,
+                        license=license_, contact=contact, publisher=publisher)
     click.echo(f"{result.triples} triples ({result.triples_per_second:,.0f} triples/s) written to {out}/")
     for f in result.files:
         click.echo(f"  {f.name:<14}{_size(f.stat().st_size):>10}")

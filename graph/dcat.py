@@ -25,7 +25,7 @@ import importlib.util
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +37,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, GEO, RDF, SKOS, TIME, XSD
 from ..errors import MandateGraphError
 from .rdf_vocab import ADMS, DCATAP, DEFAULT_BASE, SPDX, VCARD, Iris, check_iri
 
-__all__ = ["CatalogOptions", "catalog_graph", "write_catalog", "file_sha256", "MEDIA_TYPES", "division_points"]
+__all__ = ["CatalogOptions", "GraphFacts", "graph_facts", "table_facts", "catalog_graph", "write_catalog",
+           "file_sha256", "MEDIA_TYPES", "division_points"]
 
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -47,6 +48,7 @@ MEDIA_TYPES: dict[str, tuple[str, str, str]] = {
     ".ttl": ("text/turtle", "RDF_TURTLE", "in Turtle"),
     ".nt": ("application/n-triples", "RDF_N_TRIPLES", "in N-Triples, one triple per line"),
     ".jsonld": ("application/ld+json", "JSON_LD", "in JSON-LD"),
+    ".nq": ("application/n-quads", "RDF_N_QUADS", "in N-Quads, one triple per line in one named graph"),
 }
 _FILE_ROLES = {
     "graph": "The knowledge graph of units, tasks and mandates",
@@ -152,18 +154,75 @@ def _bbox(code: str, points: dict[str, tuple[float, float]]) -> str | None:
             f"{x0:.6f} {y1:.6f}, {x0:.6f} {y0:.6f}))")
 
 
+@dataclass(frozen=True)
+class GraphFacts:
+    """What the record says about the data: coverage and counts."""
+
+    issuers: list[tuple[str, str, str]]  # (node id, name, code) of the jurisdictions that issued a document
+    years: list[int]  # the plan years, sorted
+    counts: dict[str, int]  # node label -> nodes
+    mandates: int  # LEADS and ASSISTS edges
+    themes: list[str]  # preferred labels of the themes
+
+
+def graph_facts(g: nx.MultiDiGraph) -> GraphFacts:
+    """The facts of a graph, in one walk over its nodes (ISSUED edges end at documents)."""
+    issuers: dict[str, tuple[str, str, str]] = {}
+    years: set[int] = set()
+    counts: dict[str, int] = {}
+    themes: list[str] = []
+    mandates = 0
+    for n, d in g.nodes(data=True):
+        label = d.get("label", "")
+        counts[label] = counts.get(label, 0) + 1
+        if label == "Document":
+            if int(d.get("year") or 0) > 0:
+                years.add(int(d["year"]))
+            for u, keys in g.pred[n].items():
+                if "ISSUED" in keys:
+                    j = g.nodes[u]
+                    issuers[u] = (str(u), str(j.get("name", "")), str(j.get("code", "")))
+        elif label == "Task":
+            mandates += sum(("LEADS" in keys) + ("ASSISTS" in keys) for keys in g.pred[n].values())
+        elif label == "Theme" and d.get("pref_label"):
+            themes.append(str(d["pref_label"]))
+    return GraphFacts(sorted(issuers.values()), sorted(years), counts, mandates, themes)
+
+
+def table_facts(folder: str | Path) -> GraphFacts:
+    """The facts of a build's tables (``OUT/tables``), reading only the columns they need."""
+    import pyarrow.parquet as pq
+
+    from .schema import NODES
+
+    folder = Path(folder)
+
+    def rows(stem: str) -> int:
+        p = folder / f"{stem}.parquet"
+        return pq.ParquetFile(p).metadata.num_rows if p.is_file() else 0
+
+    def read(stem: str, columns: list[str]):
+        p = folder / f"{stem}.parquet"
+        return pq.read_table(p, columns=columns).to_pydict() if p.is_file() and rows(stem) else \
+            {c: [] for c in columns}
+
+    docs = read("nodes_Document", ["id", "year"])
+    years = sorted({int(y) for y in docs["year"] if y and int(y) > 0})
+    issued = read("edges_ISSUED", ["source", "target"])
+    doc_ids = set(docs["id"])
+    jur = read("nodes_Jurisdiction", ["id", "name", "code"])
+    jur_by_id = {i: (str(n), str(c)) for i, n, c in zip(jur["id"], jur["name"], jur["code"])}
+    issuers = {u: (str(u), *jur_by_id.get(u, ("", ""))) for u, v in zip(issued["source"], issued["target"])
+               if v in doc_ids}
+    themes = [str(t) for t in read("nodes_Theme", ["pref_label"])["pref_label"] if t]
+    counts = {spec.label: rows(f"nodes_{spec.label}") for spec in NODES}
+    return GraphFacts(sorted(issuers.values()), years, counts, rows("edges_LEADS") + rows("edges_ASSISTS"), themes)
+
+
 def _coverage(g: nx.MultiDiGraph) -> tuple[list[tuple[str, str, str]], list[int]]:
     """The issuing jurisdictions (node id, name, code) and the plan years of the documents."""
-    issuers: dict[str, tuple[str, str, str]] = {}
-    years: list[int] = []
-    for u, v, k in g.edges(keys=True):
-        if k == "ISSUED":
-            d = g.nodes[u]
-            issuers[u] = (str(u), str(d.get("name", "")), str(d.get("code", "")))
-    for _n, d in g.nodes(data=True):
-        if d.get("label") == "Document" and int(d.get("year") or 0) > 0:
-            years.append(int(d["year"]))
-    return sorted(issuers.values()), sorted(set(years))
+    facts = graph_facts(g)
+    return facts.issuers, facts.years
 
 
 def _concept(cg: Graph, iri: str, label: str, scheme: str | None = None, scheme_title: str | None = None) -> URIRef:
@@ -179,20 +238,25 @@ def _concept(cg: Graph, iri: str, label: str, scheme: str | None = None, scheme_
     return c
 
 
-def catalog_graph(g: nx.MultiDiGraph, files: Sequence[str | Path], options: CatalogOptions = CatalogOptions(),
-                  *, triples: int | None = None) -> Graph:
+def catalog_graph(g: nx.MultiDiGraph | GraphFacts, files: Sequence[str | Path],
+                  options: CatalogOptions = CatalogOptions(), *, triples: int | None = None,
+                  checksums: Mapping[str, str] | None = None) -> Graph:
     """The DCAT record of ``files`` (already written) holding the graph ``g``.
 
     Parameters
     ----------
-    g : networkx.MultiDiGraph
-        The exported graph: coverage and counts come from it.
+    g : networkx.MultiDiGraph or GraphFacts
+        The exported graph, or its facts (:func:`table_facts`): coverage and
+        counts come from it.
     files : paths
         The files to describe, one dcat:Distribution each.
     options : CatalogOptions
         Download URL, licence, contact, publisher.
     triples : int, optional
         The triple count of the graph, for the description.
+    checksums : mapping, optional
+        File name -> SHA-256 (hex) already computed while writing; other
+        files are read and hashed.
     """
     options.check()
     iris = Iris(options.base)
@@ -205,11 +269,8 @@ def catalog_graph(g: nx.MultiDiGraph, files: Sequence[str | Path], options: Cata
 
     catalog, dataset = URIRef(iris.catalog()), URIRef(iris.catalog("dataset"))
     publisher = URIRef(iris.catalog("publisher"))
-    jurisdictions, years = _coverage(g)
-    counts: dict[str, int] = {}
-    for _n, d in g.nodes(data=True):
-        counts[d.get("label", "")] = counts.get(d.get("label", ""), 0) + 1
-    mandates = sum(1 for _u, _v, k in g.edges(keys=True) if k in ("LEADS", "ASSISTS"))
+    facts = g if isinstance(g, GraphFacts) else graph_facts(g)
+    jurisdictions, years, counts, mandates = facts.issuers, facts.years, facts.counts, facts.mandates
 
     # --- catalog
     cg.add((catalog, RDF.type, DCAT.Catalog))
@@ -279,9 +340,8 @@ def catalog_graph(g: nx.MultiDiGraph, files: Sequence[str | Path], options: Cata
         cg.add((dataset, DCAT.keyword, Literal(kw, lang="zh")))
     for kw in ("government information disclosure", "work plan", "mandate", "knowledge graph"):
         cg.add((dataset, DCAT.keyword, Literal(kw, lang="en")))
-    for _n, d in g.nodes(data=True):
-        if d.get("label") == "Theme" and d.get("pref_label"):
-            cg.add((dataset, DCAT.keyword, Literal(str(d["pref_label"]), lang="zh")))
+    for label in facts.themes:
+        cg.add((dataset, DCAT.keyword, Literal(label, lang="zh")))
     if years:
         period = URIRef(iris.catalog("temporal"))
         start, end = URIRef(iris.catalog("temporal/start")), URIRef(iris.catalog("temporal/end"))
@@ -344,7 +404,8 @@ def catalog_graph(g: nx.MultiDiGraph, files: Sequence[str | Path], options: Cata
         cg.add((dist, SPDX.checksum, checksum))
         cg.add((checksum, RDF.type, SPDX.Checksum))
         cg.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        cg.add((checksum, SPDX.checksumValue, Literal(file_sha256(f), datatype=XSD.hexBinary)))
+        cg.add((checksum, SPDX.checksumValue, Literal((checksums or {}).get(f.name) or file_sha256(f),
+                                                                 datatype=XSD.hexBinary)))
         cg.add((dist, DCATAP.availability, stable))
         cg.add((dist, DCTERMS.issued, today))
         cg.add((dist, DCTERMS.modified, today))
@@ -353,9 +414,11 @@ def catalog_graph(g: nx.MultiDiGraph, files: Sequence[str | Path], options: Cata
     return cg
 
 
-def write_catalog(g: nx.MultiDiGraph, files: Sequence[str | Path], path: str | Path,
-                  options: CatalogOptions = CatalogOptions(), *, triples: int | None = None) -> Path:
+def write_catalog(g: nx.MultiDiGraph | GraphFacts, files: Sequence[str | Path], path: str | Path,
+                  options: CatalogOptions = CatalogOptions(), *, triples: int | None = None,
+                  checksums: Mapping[str, str] | None = None) -> Path:
     """Write :func:`catalog_graph` as Turtle to ``path``; return the path."""
     path = Path(path)
-    catalog_graph(g, files, options, triples=triples).serialize(path, format="turtle", encoding="utf-8")
+    catalog_graph(g, files, options, triples=triples, checksums=checksums).serialize(path, format="turtle",
+                                                                                     encoding="utf-8")
     return path

@@ -59,9 +59,10 @@ def _parse(source: str | Path):
     import pyoxigraph as ox
 
     p = Path(source)
-    fmt = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".jsonld": ox.RdfFormat.JSON_LD}.get(p.suffix)
+    fmt = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".jsonld": ox.RdfFormat.JSON_LD,
+           ".nq": ox.RdfFormat.N_QUADS}.get(p.suffix)
     if fmt is None:
-        raise ReadError(str(p), "unknown RDF format (expected .nt, .ttl or .jsonld)")
+        raise ReadError(str(p), "unknown RDF format (expected .nt, .ttl, .jsonld or .nq)")
     try:
         yield from ox.parse(path=str(p), format=fmt)
     except (SyntaxError, ValueError, OSError) as exc:
@@ -74,7 +75,8 @@ def graph_from_rdf(source: str | Path) -> nx.MultiDiGraph:
     Parameters
     ----------
     source : path
-        ``graph.nt``, ``graph.ttl`` or ``graph.jsonld``.
+        ``graph.nt``, ``graph.ttl``, ``graph.jsonld`` or ``graph.nq`` (the
+        quads of every graph).
 
     Raises
     ------

@@ -122,8 +122,16 @@ def load_rdf(paths: Sequence[str | Path]) -> Graph:
     g = Graph()
     for p in paths:
         p = Path(p)
-        fmt = {".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld"}.get(p.suffix, "turtle")
+        fmt = {".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".nq": "nquads"}.get(p.suffix, "turtle")
         try:
+            if fmt == "nquads":  # the triples of every named graph, as one graph
+                from rdflib import Dataset
+
+                ds = Dataset()
+                ds.parse(p, format=fmt)
+                for s, pr, o, _g in ds.quads():
+                    g.add((s, pr, o))
+                continue
             g.parse(p, format=fmt)
         except FileNotFoundError:
             raise ReadError(str(p), "no such file") from None
@@ -164,7 +172,7 @@ def validate(folder: str | Path, extra_shapes: Sequence[str | Path] = ()) -> Val
     Parameters
     ----------
     folder : path
-        Holds ``graph.nt`` (or ``graph.ttl``) and ``catalog.ttl``; its
+        Holds ``graph.nt`` (or ``graph.ttl``, or ``graph.nq``) and ``catalog.ttl``; its
         ``shapes.ttl`` is used when present.
     extra_shapes : paths
         More SHACL files to run on the same data (e.g. DCAT-AP's).
@@ -175,9 +183,9 @@ def validate(folder: str | Path, extra_shapes: Sequence[str | Path] = ()) -> Val
         The folder is not an export, or a file is not valid RDF.
     """
     folder = Path(folder)
-    graph_file = next((folder / n for n in ("graph.nt", "graph.ttl") if (folder / n).is_file()), None)
+    graph_file = next((folder / n for n in ("graph.nt", "graph.ttl", "graph.nq") if (folder / n).is_file()), None)
     if graph_file is None:
-        raise ReadError(str(folder), "not an RDF export folder (no graph.nt or graph.ttl); "
+        raise ReadError(str(folder), "not an RDF export folder (no graph.nt, graph.ttl or graph.nq); "
                                      "run `mandategraph export rdf --out DIR` first")
     data_files = [graph_file] + ([folder / "catalog.ttl"] if (folder / "catalog.ttl").is_file() else [])
     data = load_rdf(data_files)
