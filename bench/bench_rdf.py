@@ -1,10 +1,12 @@
 """Benchmark of the RDF side: export, embedded SPARQL stores side by side, server load. Prints, no asserts.
 
 For the seed build and synthetic graphs of growing size
-(``bench/synthetic_graph.py``):
+(``bench/synthetic_graph.py``), and for existing build folders (``--tables``):
 
-* export: triples, wall time, triples/s (one pass writing N-Triples, Turtle
-  and JSON-LD), file sizes, peak memory of the process so far;
+* export: triples, wall and CPU time, triples/s and peak memory of the
+  export from the graph in memory (one pass writing N-Triples, Turtle and
+  JSON-LD) and from the build's tables (column by column: the three
+  formats, N-Triples alone, N-Quads alone), file sizes;
 * embedded SPARQL, the three candidate stores in the same run: load time of
   the N-Triples and p50 latency of every library query on rdflib's Memory
   store, rdflib over Oxigraph (oxrdflib) and pyoxigraph, plus the answer
@@ -13,7 +15,9 @@ For the seed build and synthetic graphs of growing size
 * servers: Graph Store push rate into a real Oxigraph server and a real
   Virtuoso (when installed), and p50 of every library query on each.
 
-Run: ``.venv/bin/python bench/bench_rdf.py [--sizes 2000,20000] [--repeat 5] [--no-servers]``
+Run: ``.venv/bin/python bench/bench_rdf.py [--sizes 2000,20000] [--repeat 5] [--no-servers]``;
+``--tables OUT [--export-only] [--null]`` times the export of a build folder
+(``--null``: the graph files go to /dev/null, to time the export without the disk).
 """
 from __future__ import annotations
 
@@ -71,16 +75,44 @@ def _p50(fn, repeat: int, warm: bool = True) -> tuple[float, list]:
     return statistics.median(samples), answer
 
 
-def bench_export(g, folder: Path) -> Path:
-    t = time.perf_counter()
-    result = export_rdf(g, folder)
-    total = time.perf_counter() - t
-    print(f"  export: {result.triples:,} triples in {total:.2f} s "
-          f"({result.triples / result.seconds['graph']:,.0f} triples/s writing all three formats; "
-          f"catalog {result.seconds['catalog']:.2f} s); peak RSS so far {_rss_mb()} MB")
-    for f in result.files:
-        print(f"    {f.name:<14}{_mb(f.stat().st_size)}")
-    return folder
+def _export(source, folder: Path, formats: str, null: bool = False):
+    """One export: (result, wall seconds, CPU seconds of the process)."""
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("graph.nt", "graph.ttl", "graph.jsonld", "graph.nq"):
+        p = folder / name
+        if p.is_symlink() or p.exists():
+            p.unlink()
+        if null:
+            os.symlink(os.devnull, p)
+    cpu, t = time.process_time(), time.perf_counter()
+    result = export_rdf(source, folder, formats=formats)
+    return result, time.perf_counter() - t, time.process_time() - cpu
+
+
+def _line(what: str, result, wall: float, cpu: float) -> str:
+    return (f"  {what:<34}{result.triples:>12,} triples {wall:7.2f} s (CPU {cpu:6.2f} s) "
+            f"{result.triples / result.seconds['graph']:>11,.0f} triples/s; peak RSS so far {_rss_mb():,} MB")
+
+
+def bench_export(g, folder: Path, build: Path | None = None, null: bool = False) -> Path:
+    """Export from the graph (if given) and from the build's tables; return the folder of the three formats."""
+    if g is not None:
+        result, wall, cpu = _export(g, folder / "from-graph", "ttl,nt,jsonld", null)
+        print(_line("from the graph, ttl+nt+jsonld:", result, wall, cpu))
+    if build is None:
+        from mandategraph.graph.tables import write_tables
+
+        build = folder / "build"
+        write_tables(g, build / "tables")
+    for formats in ("nt", "nq", "ttl,nt,jsonld"):
+        result, wall, cpu = _export(build, folder / f"from-tables-{formats.replace(',', '+')}", formats, null)
+        print(_line(f"from the tables, {formats.replace(',', '+')}:", result, wall, cpu))
+        for f in result.files:
+            if f.name.startswith("graph.") and not null:
+                print(f"    {f.name:<14}{_mb(f.stat().st_size)}")
+    return folder / "from-tables-ttl+nt+jsonld"
 
 
 def bench_embedded(nt: Path, params: dict, repeat: int, rdflib_max: int, triples: int) -> None:
@@ -156,6 +188,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--rdflib-max", type=int, default=50_000, help="largest graph (triples) for rdflib Memory")
     ap.add_argument("--no-servers", action="store_true")
+    ap.add_argument("--tables", action="append", default=[], metavar="OUT",
+                    help="also time the export of this build folder (its tables, no graph); repeatable")
+    ap.add_argument("--export-only", action="store_true", help="only the export, no SPARQL stores or servers")
+    ap.add_argument("--null", action="store_true", help="write the graph files to /dev/null (no disk)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_rdf_"))
@@ -163,12 +199,19 @@ def main() -> None:
     from mandategraph.graph.tables import load_graph
 
     build([ROOT / "data" / "documents"], work / "seed")
-    graphs = [("seed (5 documents)", lambda: load_graph(work / "seed"))]
-    graphs += [(f"synthetic {int(n):,} tasks", lambda n=int(n): synthetic_graph(n)) for n in args.sizes.split(",") if n]
-    for label, make in graphs:
-        g = make()
-        print(f"\n== {label}: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges")
-        folder = bench_export(g, work / label.split()[0] / label.split()[1])
+    graphs = [("seed (5 documents)", lambda: load_graph(work / "seed"), work / "seed")]
+    graphs += [(f"synthetic {int(n):,} tasks", lambda n=int(n): synthetic_graph(n), None)
+               for n in args.sizes.split(",") if n]
+    graphs += [(f"tables {folder}", None, Path(folder)) for folder in args.tables]
+    for i, (label, make, tables) in enumerate(graphs):
+        g = make() if make else None
+        size = f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges" if g is not None else "no graph"
+        print(f"\n== {label}: {size}")
+        folder = bench_export(g, work / f"export-{i}", tables, args.null)
+        if args.export_only or args.null:
+            continue
+        if g is None:
+            g = load_graph(tables)
         triples = sum(1 for _ in open(folder / "graph.nt", "rb"))
         params = query_params(g)
         bench_embedded(folder / "graph.nt", params, args.repeat, args.rdflib_max, triples)
