@@ -51,15 +51,19 @@ def edge_frames(g: nx.MultiDiGraph) -> dict[str, pd.DataFrame]:
     cols: dict[str, dict[str, list]] = {e.type: {"source": [], "target": [], **{c: [] for c in e.properties}}
                                         for e in EDGES}
     props = {e.type: [(c, default_value(t)) for c, t in e.properties.items()] for e in EDGES}
-    for u, v, data in g.edges(data=True):
-        t = data.get("type")
-        if t not in cols:
-            continue
-        out = cols[t]
-        out["source"].append(u)
-        out["target"].append(v)
-        for c, dflt in props[t]:
-            out[c].append(data.get(c, dflt))
+    # The adjacency dicts themselves (networkx's documented fast path), not g.edges() or g.adj: their
+    # views build a tuple or a wrapper per edge, 10M at national scale.
+    for u, nbrs in g._adj.items():
+        for v, keyed in nbrs.items():
+            for data in keyed.values():
+                t = data.get("type")
+                if t not in cols:
+                    continue
+                out = cols[t]
+                out["source"].append(u)
+                out["target"].append(v)
+                for c, dflt in props[t]:
+                    out[c].append(data.get(c, dflt))
     return {spec.type: _frame(cols[spec.type], ["source", "target"]) for spec in EDGES}
 
 
