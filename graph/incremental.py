@@ -464,14 +464,31 @@ def _idf(df: np.ndarray, n: int) -> np.ndarray:
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """TfidfTransformer(sublinear_tf=True, norm="l2").transform with a given IDF, as float32 CSR."""
-    from sklearn.preprocessing import normalize
+    """TfidfTransformer(sublinear_tf=True, norm="l2").transform with a given IDF, as float32 CSR.
 
+    The same arithmetic as scikit-learn's (float32 entries, each row's sum of
+    squares in float64), without importing it: that import alone takes ~2 s.
+    """
     x = counts.astype(np.float32, copy=True)
     np.log(x.data, x.data)
     x.data += np.float32(1.0)
     x.data *= idf[x.indices]
-    return normalize(x, norm="l2", copy=False).astype(np.float32).tocsr()
+    _l2_rows(x.data, x.indptr)
+    return x.tocsr()
+
+
+@njit(cache=True, nogil=True)
+def _l2_rows(data, indptr):  # pragma: no cover  (compiled)
+    """sklearn.utils.sparsefuncs_fast.inplace_csr_row_normalize_l2 on float32 data."""
+    for i in range(len(indptr) - 1):
+        total = 0.0
+        for j in range(indptr[i], indptr[i + 1]):
+            total += data[j] * data[j]
+        if total == 0.0:
+            continue
+        total = np.sqrt(total)
+        for j in range(indptr[i], indptr[i + 1]):
+            data[j] = data[j] / total
 
 
 def _document_frequency(counts: sp.csr_matrix) -> np.ndarray:
@@ -576,14 +593,14 @@ class _Context:
     similar_touched: set[str] = field(default_factory=set)  # tasks whose SIMILAR_TO links changed
 
 
-def _task_row(folder: _Folder, ctx: _Context, tid: str) -> dict:
-    """The Task row the add will write for ``tid`` (its current row, as changed so far)."""
-    row = ctx.task_rows.get(tid)
-    if row is None:
+def _task_rows(folder: _Folder, ctx: _Context, ids: Iterable[str]) -> dict[str, dict]:
+    """The Task rows the add will write for ``ids`` (their current rows, as changed so far)."""
+    missing = [t for t in ids if t not in ctx.task_rows]
+    if missing:
         t = folder.table("nodes_Task")
-        row = _take(t, np.flatnonzero(_mask(t.column("id"), [tid]))).to_pylist()[0]
-        ctx.task_rows[tid] = row
-    return row
+        for row in _take(t, np.flatnonzero(_mask(t.column("id"), missing))).to_pylist():
+            ctx.task_rows[row["id"]] = row
+    return {t: ctx.task_rows[t] for t in ids}
 
 
 def _link_local(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOptions) -> None:
@@ -636,7 +653,7 @@ def _link_local(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOpt
         d = h.nodes[tid]
         now = {c: _plain(d.get(c, default_value(t))) for c, t in props.items() if c != "id"}
         if any(now[c] != _plain(prev.get(c)) for c in now if c not in derived):
-            row = _task_row(folder, ctx, tid)
+            row = ctx.task_rows.setdefault(tid, dict(prev))
             row.update({c: v for c, v in now.items() if c not in derived})
     # New nodes made by linking (themes).
     for label in {d.get("label") for n, d in h.nodes(data=True) if n not in ctx.g_new and n not in before_nodes}:
@@ -649,31 +666,66 @@ def _link_local(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOpt
 # --------------------------------------------------------------------------- SIMILAR_TO
 
 
-def _link_similar_defaults() -> tuple[int, int]:
-    """link_similar's year window and exact limit (where the build switches from all pairs to LSH)."""
+def _link_similar_defaults() -> dict:
+    """link_similar's defaults: year window, exact limit (where the build switches from all pairs to
+    LSH) and the LSH settings."""
     from .continuity import link_similar
 
     params = inspect.signature(link_similar).parameters
-    return params["year_window"].default, params["exact_limit"].default
+    return {k: params[k].default for k in ("year_window", "exact_limit", "bands", "rows", "window", "min_chars",
+                                           "seed")}
+
+
+def _lsh_candidates(texts: list[str], jur: np.ndarray, yr: np.ndarray, k_r: int, p: dict, salt: str
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (relinked task, other task) as the build's LSH finds them (``continuity._lsh_candidates``).
+
+    Sentences are MinHashed with the build's bands; in each band they are
+    sorted by key, year and a random number, and each is paired with the
+    ``window`` sentences after it: among the tasks scored here, so a new
+    task meets about as many neighbours as in a build. (The build's random
+    numbers are drawn over the whole corpus; here they come from ``salt``.)
+    """
+    from .continuity import _distinct, _minhash_bands, _sentences
+
+    sents, owner = _sentences(texts, p["min_chars"])
+    keys = _minhash_bands(sents, p["bands"], p["rows"], p["seed"])
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha1(salt.encode()).digest()[:8], "little"))
+    n = len(texts)
+    found = np.empty(0, np.int64)
+    for b in range(p["bands"]):
+        order = np.lexsort((rng.random(len(sents)), yr[owner], keys[:, b]))
+        k, t = keys[order, b], owner[order]
+        new = []
+        for off in range(1, p["window"] + 1):
+            same = k[off:] == k[:-off]
+            i, j = t[:-off][same], t[off:][same]
+            ok = ((i < k_r) | (j < k_r)) & (jur[i] != jur[j]) & (np.abs(yr[i] - yr[j]) <= p["year_window"])
+            new.append(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
+        found = _distinct(np.concatenate([found, *new]))
+    return found // n, found % n
 
 
 def _bool(arr) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), bool)
 
 
-def _year_first(tasks: pa.Table, new: list[dict]) -> dict[tuple[str, int], str]:
-    """(jurisdiction, year) -> the smallest task id of that plan year, after the add.
+def _year_first(tasks: pa.Table, new: list[dict], jurisdictions: set[str]) -> dict[tuple[str, int], str]:
+    """(jurisdiction, year) -> the smallest task id of that plan year, after the add, for ``jurisdictions``.
 
     The build orders a jurisdiction's tasks by year in the order each year
     first appears among its tasks sorted by id (``linking.add_continuity``):
     this is that order's key.
     """
-    g = tasks.select(["jurisdiction", "year", "id"]).group_by(["jurisdiction", "year"]).aggregate([("id", "min")])
+    sub = _take(tasks.select(["jurisdiction", "year", "id"]),
+                np.flatnonzero(_mask(tasks.column("jurisdiction"), jurisdictions)))
+    g = sub.group_by(["jurisdiction", "year"]).aggregate([("id", "min")])
     out = {(j, int(y)): i for j, y, i in zip(g.column("jurisdiction").to_pylist(), g.column("year").to_pylist(),
                                              g.column("id_min").to_pylist())}
     for r in new:
         k = (r["jurisdiction"], int(r["year"] or 0))
-        out[k] = min(out.get(k, r["id"]), r["id"])
+        if r["jurisdiction"] in jurisdictions:
+            out[k] = min(out.get(k, r["id"]), r["id"])
     return out
 
 
@@ -683,7 +735,8 @@ class _Tasks:
     def __init__(self, tasks: pa.Table, new: list[dict]):
         self.tasks = tasks
         self.new = {r["id"]: r for r in new}
-        self._first: dict | None = None
+        self._first: dict[tuple[str, int], str] = {}
+        self._known: set[str] = set()
 
     def rows(self, ids: Iterable[str], cols=("jurisdiction", "year", "document", "span_start", "span_end")
              ) -> dict[str, dict]:
@@ -696,14 +749,13 @@ class _Tasks:
                 out[r.pop("id")] = r
         return out
 
-    def first(self) -> dict:
-        if self._first is None:
-            self._first = _year_first(self.tasks, list(self.new.values()))
-        return self._first
-
     def order_ranks(self, info: dict[str, dict]) -> dict[str, int]:
         """Rank of each task in the build's SIMILAR_TO order: jurisdiction, year's first id, id."""
-        first = self.first()
+        jurs = {r["jurisdiction"] for r in info.values()} - self._known
+        if jurs:
+            self._first.update(_year_first(self.tasks, list(self.new.values()), jurs))
+            self._known |= jurs
+        first = self._first
         keys = sorted((r["jurisdiction"], first[(r["jurisdiction"], int(r["year"] or 0))], i) for i, r in info.items())
         return {k[2]: n for n, k in enumerate(keys)}
 
@@ -743,11 +795,12 @@ def _rank_plans(folder: _Folder, ctx: _Context, tj, yrs: np.ndarray, pool: np.nd
 
 
 def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOptions, index: _Index,
-                         result: AddResult, candidates: int = SIMILAR_CANDIDATES) -> None:
+                         result: AddResult, candidates: int = SIMILAR_CANDIDATES, method: str = "auto") -> None:
     """SIMILAR_TO of the new tasks against the old tasks in reach, and the top-k bar at both ends (module docstring)."""
     from .continuity import DEFAULTS, Vectors, match
 
-    window, exact_limit = _link_similar_defaults()
+    p = _link_similar_defaults()
+    window = p["year_window"]
     tasks = folder.table("nodes_Task")
     sim = folder.table("edges_SIMILAR_TO")
     h = ctx.h
@@ -774,40 +827,49 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     rows_old = _take(tasks.select(["id", "text", *cols]), np.concatenate([r_old, pool])).to_pylist()
     local = new + rows_old
     k_new, k_r = len(new), len(new) + len(r_old)
-    n_loc = len(local)
-    ids = [r["id"] for r in local]
-    jur_names = sorted({r["jurisdiction"] for r in local})
-    jnum = {j: k for k, j in enumerate(jur_names)}
+    jnum = {j: k for k, j in enumerate(sorted({r["jurisdiction"] for r in local}))}
     ljur = np.asarray([jnum[r["jurisdiction"]] for r in local], np.int64)
     lyr = np.asarray([int(r["year"]) if r["year"] else -1 for r in local], np.int64)
+    n_total = index.n + k_new
+    exact = n_total <= p["exact_limit"] if method == "auto" else method == "exact"  # as the build chooses
+    if exact:  # every pair, as the build's all-pairs scoring
+        ri, ci = [], []
+        for r in range(k_r):
+            ok = (ljur != ljur[r]) & (np.abs(lyr - lyr[r]) <= window)
+            ok[:r + 1] = False  # pairs among relinked tasks once
+            c = np.flatnonzero(ok)
+            ri.append(np.full(len(c), r, np.int64))
+            ci.append(c)
+        ri, ci = np.concatenate(ri), np.concatenate(ci)
+    else:  # the pairs the build's LSH would offer
+        ri, ci = _lsh_candidates([r["text"] for r in local], ljur, lyr, k_r, p, ctx.did)
+        # Only the relinked tasks and their candidates are vectorised.
+        keep = np.unique(np.concatenate([np.arange(k_r), ri, ci]))
+        where = np.full(len(local), -1, np.int64)
+        where[keep] = np.arange(len(keep))
+        local = [local[k] for k in keep]
+        ljur, lyr, ri, ci = ljur[keep], lyr[keep], where[ri], where[ci]
+    n_loc = len(local)
+    ids = [r["id"] for r in local]
     counts = _counts([r["text"] for r in local], DEFAULTS.similar_ngrams)
     index.df += _document_frequency(counts[:k_new])
     index.n += k_new
-    n_rem = len(r_old)
     removed_keys: set = set()
-    if n_rem:
-        r_old_ids = set(ids[k_new:k_r])
-        st = _take(sim.select(["source", "target"]), _touching(sim, r_old_ids))
+    if len(r_old):
+        st = _take(sim.select(["source", "target"]), _touching(sim, set(ids[k_new:k_r])))
         removed_keys |= set(zip(st.column("source").to_pylist(), st.column("target").to_pylist()))
-    result.similar.update(mode="incremental", reach=reach, scored=n_loc - k_r, relinked=k_r)
+    result.similar.update(mode="incremental", method="exact" if exact else "lsh", reach=reach,
+                          scored=n_loc - k_r, relinked=k_r)
     delta.drop("edges_SIMILAR_TO", removed_keys)
     ctx.similar_touched |= {t for key in removed_keys for t in key}
-    tf = _tfidf(counts, _idf(index.df, index.n))
-    # Candidate pairs: each task of the relinked plans with every task of another jurisdiction in the window.
-    ri, ci = [], []
-    for r in range(k_r):
-        ok = (ljur != ljur[r]) & (np.abs(lyr - lyr[r]) <= window)
-        ok[:r + 1] &= False  # pairs among relinked tasks once
-        c = np.flatnonzero(ok)
-        ri.append(np.full(len(c), r, np.int64))
-        ci.append(c)
-    ri, ci = np.concatenate(ri), np.concatenate(ci)
     if not len(ri):
         return
-    if index.n <= exact_limit:  # as the build's all-pairs scoring (scipy, float32)
-        dense = (tf[:k_r] @ tf.T).toarray().astype(np.float64)
-        s = dense[ri, ci]
-    else:  # as the build's LSH candidates are scored
+    tf = _tfidf(counts, _idf(index.df, index.n))
+    if exact:  # scipy's float32 product, as Vectors.scores
+        s = (tf[:k_r] @ tf.T).toarray().astype(np.float64)[ri, ci]
+    else:  # the compiled gather kernel, as Vectors.pair_scores
+        o = np.lexsort((ci, ri))
+        ri, ci = ri[o], ci[o]
         s = Vectors(ids, tf, counts, np.zeros(0)).pair_scores(ri, ci, DEFAULTS.similar_measure)
     ok = s >= options.similar_threshold
     ri, ci, s = ri[ok], ci[ok], s[ok]
@@ -828,9 +890,9 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     rows = []
     for x, y, z in added:
         src, dst = (x, y) if _yr(info[y]["year"]) >= _yr(info[x]["year"]) else (y, x)
-        p = info[src]
-        rows.append({"source": src, "target": dst, "score": round(z, 4), "document": p["document"],
-                     "span_start": int(p["span_start"]), "span_end": int(p["span_end"])})
+        prov = info[src]
+        rows.append({"source": src, "target": dst, "score": round(z, 4), "document": prov["document"],
+                     "span_start": int(prov["span_start"]), "span_end": int(prov["span_end"])})
     delta.drop("edges_SIMILAR_TO", dropped)
     delta.put("edges_SIMILAR_TO", rows)
     ctx.similar_touched |= {t for key in dropped for t in key} | {t for r in rows for t in (r["source"], r["target"])}
@@ -991,9 +1053,9 @@ def _derived_updates(folder: _Folder, delta: _Delta, ctx: _Context) -> None:
         own = jur[t]["jurisdiction"]
         values.setdefault(t, {})["similar_jurisdictions"] = len({jur[p]["jurisdiction"] for p in partners[t]} - {own})
     current = looked.rows(values, props)
-    for t, vals in values.items():
-        if any(current[t][p] != v for p, v in vals.items()):
-            _task_row(folder, ctx, t).update(vals)
+    changed = {t: vals for t, vals in values.items() if any(current[t][p] != v for p, v in vals.items())}
+    for t, row in _task_rows(folder, ctx, changed).items():
+        row.update(changed[t])
 
 
 # --------------------------------------------------------------------------- staging tables
@@ -1317,10 +1379,16 @@ def _ladybug_statements(staged: list[_Staged]) -> list[tuple[str, dict]]:
     return out
 
 
-def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]]) -> None:
-    """Run the statements in one transaction: the database changes wholly or not at all."""
+def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]]) -> dict[str, float]:
+    """Run the statements in one transaction: the database changes wholly or not at all.
+
+    Returns the seconds of the statements with their commit, and of the
+    checkpoint that folds the log into the file (LadybugDB rewrites there
+    the adjacency of every node group an edge was added to or removed from).
+    """
     from .ladybug_store import open_database
 
+    t0 = time.perf_counter()
     db, conn = open_database(db_path, read_only=False)
     try:
         conn.execute("BEGIN TRANSACTION")
@@ -1331,10 +1399,12 @@ def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]]) -> None:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        t1 = time.perf_counter()
         conn.execute("CHECKPOINT")
     finally:
         conn.close()
         db.close()
+    return {"db_write": round(t1 - t0, 4), "db_checkpoint": round(time.perf_counter() - t1, 4)}
 
 
 def _ladybug_has(db_path: Path, did: str) -> bool:
@@ -1420,21 +1490,23 @@ def _write_journal(out: Path, data: dict) -> None:
     _atomic(out / JOURNAL_NAME, lambda p: p.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8"))
 
 
-def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements) -> None:
+def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements) -> dict[str, float]:
     """Apply the database changes and rename the staged files into place, so that the folder
-    changes wholly or not at all (see :func:`recover`)."""
+    changes wholly or not at all (see :func:`recover`); returns the database's seconds."""
     from .ladybug_store import DB_NAME
 
     journal = _begin(out, did, files)
     db = out / DB_NAME
+    seconds = {}
     if db.is_file() and statements:
         try:
-            _apply_ladybug(db, statements)
+            seconds = _apply_ladybug(db, statements)
         except BaseException:  # rolled back: the folder stays as it was
             _undo(out, journal)
             raise
     _committed(out, journal)
     _finish(out, journal)
+    return seconds
 
 
 def _begin(out: Path, did: str, files: list[tuple[Path, Path]]) -> dict:
@@ -1508,26 +1580,32 @@ def _options(given: BuildOptions | None, index: _Index | None) -> BuildOptions:
 
 def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | None = None,
                    result: AddResult | None = None, *, similar: Similar = "incremental",
-                   candidates: int = SIMILAR_CANDIDATES) -> AddResult:
+                   candidates: int = SIMILAR_CANDIDATES, method: str = "auto") -> AddResult:
     """Add one extracted document to a built folder (see the module docstring).
 
     ``options`` default to those the build recorded in ``add_index.npz``
     (else the defaults). ``similar`` is ``"incremental"`` (the new tasks'
     links, fast) or ``"exact"`` (SIMILAR_TO recomputed over every task as a
     build does: the folder equals a rebuild). ``candidates`` caps the old
-    tasks the new ones are scored against (module docstring).
+    tasks the new ones are scored against (module docstring); ``method``
+    picks their candidate pairs as ``link_similar``'s: ``"auto"`` (every pair
+    up to its exact limit, as the build), ``"exact"`` or ``"lsh"``.
     """
+    if method not in ("auto", "exact", "lsh"):
+        raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
     if similar not in ("incremental", "exact"):
         raise ValueError(f"unknown similar mode {similar!r}; expected 'incremental' or 'exact'")
     result = result or AddResult()
     recover(folder)
     f = _Folder(folder)
     try:
-        prepared = _prepare(f, ex, options, result, similar, candidates)
+        prepared = _prepare(f, ex, options, result, similar, candidates, method)
         if prepared is not None:
             t0 = time.perf_counter()
-            _commit(f.out, *prepared)
+            db = _commit(f.out, *prepared)
             _tick(result, "commit", t0)
+            for k, v in db.items():
+                result.seconds[k] = round(result.seconds.get(k, 0.0) + v, 4)
             result.added.append(prepared[0])
     finally:
         f.close()
@@ -1545,7 +1623,8 @@ _PREFETCH = ["nodes_Task", "edges_SIMILAR_TO", "edges_IN_THEME", "edges_LEADS", 
 
 
 def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: AddResult, similar: Similar,
-             candidates: int = SIMILAR_CANDIDATES) -> tuple[str, list[tuple[Path, Path]], list] | None:
+             candidates: int = SIMILAR_CANDIDATES, method: str = "auto"
+             ) -> tuple[str, list[tuple[Path, Path]], list] | None:
     """Everything an add writes, staged beside the folder's files: (document id, files, database statements);
     None when the document is already in the graph."""
     t0 = time.perf_counter()
@@ -1575,7 +1654,7 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
     if similar == "exact":
         _similar_exact(f, delta, ctx, options, index, result)
     else:
-        _similar_incremental(f, delta, ctx, options, index, result, candidates)
+        _similar_incremental(f, delta, ctx, options, index, result, candidates, method)
     t0 = _tick(result, "similar", t0)
     _derived_updates(f, delta, ctx)
     nf = node_frames(nx.MultiDiGraph(ctx.h.subgraph(g_new.nodes)))
@@ -1623,12 +1702,12 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
 
 def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: BuildOptions | None = None,
                   *, similar: Similar = "incremental", candidates: int = SIMILAR_CANDIDATES,
-                  **extract_kw) -> AddResult:
+                  method: str = "auto", **extract_kw) -> AddResult:
     """Add the documents in ``inputs`` (files or folders) to the built folder ``graph_dir``.
 
     Files that fail to extract are reported in the result; the others are
     added, one at a time in the build's order. See :func:`add_extraction`
-    for ``options``, ``similar`` and ``candidates``.
+    for ``options``, ``similar``, ``candidates`` and ``method``.
 
     Raises
     ------
@@ -1647,7 +1726,7 @@ def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: 
     _tick(result, "extract", t0)
     extractions.sort(key=lambda e: _order_key(e.meta.jurisdiction.code, e.meta.year, e.meta.source))
     for ex in extractions:
-        add_extraction(graph_dir, ex, options, result, similar=similar, candidates=candidates)
+        add_extraction(graph_dir, ex, options, result, similar=similar, candidates=candidates, method=method)
     if result.errors:
         _record_failures(Path(graph_dir), result.errors)
     return result

@@ -218,6 +218,25 @@ def test_candidate_cap_scores_the_most_linked_plans(corpus, tmp_path):
     assert _ladybug(part) == _ladybug_of_tables(part, tmp_path)
 
 
+def test_lsh_candidates_as_a_large_build(corpus, corpus_full, tmp_path):
+    """Above 20,000 tasks a build pairs tasks through LSH buckets; so does an add (here forced on a small graph)."""
+    docs = _docs(corpus)
+    held = docs[4]
+    part = _build([d for d in docs if d != held], tmp_path / "part")
+    res = add_documents([held], part, method="lsh")
+    assert res.similar["method"] == "lsh" and 0 < res.similar["scored"] < res.similar["reach"]
+    assert _ladybug(part) == _ladybug_of_tables(part, tmp_path)
+    rebuilt, added = _similar(corpus_full), _similar(part)
+    tasks = pd.read_parquet(part / "tables" / "nodes_Task.parquet")
+    jur = dict(zip(tasks["id"], tasks["jurisdiction"]))
+    new = set(tasks.loc[tasks["document"] == res.added[0], "id"])
+    an = {k for k in added if new & set(k)}
+    assert an and all(jur[a] != jur[b] for a, b in an)
+    # Scored as the build scores LSH candidates (float64 sums): the all-pairs rebuild's score to 1e-4.
+    common = an & set(rebuilt)
+    assert len(common) >= 0.5 * len(an) and all(abs(rebuilt[k] - added[k]) <= 1e-4 for k in common)
+
+
 # --------------------------------------------------------------------------- safety
 
 
