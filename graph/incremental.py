@@ -117,6 +117,9 @@ SIMILAR_CANDIDATES = 20_000  # old tasks a new document's tasks are scored again
 INDEX_NAME = "add_index.npz"  # what add keeps beside the tables (n-gram document frequencies, link options)
 JOURNAL_NAME = ".add-journal.json"
 _TMP = ".add-tmp"
+_WORK = ".add-work"  # files LadybugDB loads during an add
+_MANY_PIECES = 2000  # above this many runs of rows, a table's CSV is spliced from one index of its lines
+_BULK_ROWS = 50_000  # above this many changed rows, LadybugDB gets the whole edge table again (COPY)
 _BITS = 20  # hashed n-gram columns, as continuity.vectorize
 
 Similar = Literal["incremental", "exact"]
@@ -372,34 +375,83 @@ def _new_only(folder: _Folder, delta: _Delta, stem: str, new: pd.DataFrame) -> N
 _SEP = "\ua66e"  # a letter (so \W runs stop at it) that NFKC keeps and plans do not use
 
 
-_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+_NOT_CJK = re.compile(r"[\x00-\x7f]?[^\x00-\x7f\u4e00-\u9fff]+")
 
 
-def _similarity_texts(texts: list[str]) -> list[str]:
-    """:func:`continuity.similarity_text` of many texts in one pass over their concatenation.
+def _nfkc_texts(texts: list[str]) -> list[str]:
+    """NFKC of many texts, each run of characters outside ASCII and the CJK unified ideographs once.
 
-    NFKC runs only on the stretches between CJK unified ideographs (U+4E00
-    to U+9FFF are NFKC-stable and compose with nothing, so normalising the
-    stretches between them normalises the whole), each distinct stretch once.
+    Both are NFKC-stable, and a CJK ideograph composes with nothing, so
+    normalising only the stretches between them (with the ASCII character
+    before a stretch, which a combining mark may compose with) normalises the
+    whole; a text already in NFKC is left as it is.
     """
-    from .continuity import _DIGITS, _NON_WORD, similarity_text
-
-    joined = _SEP.join(texts)
-    if not texts or joined.count(_SEP) != len(texts) - 1:
-        return [similarity_text(t) for t in texts]
     memo: dict[str, str] = {}
 
     def nfkc(m: re.Match) -> str:
         run = m.group()
-        if run.isascii():
-            return run
         out = memo.get(run)
         if out is None:
             out = memo[run] = unicodedata.normalize("NFKC", run)
         return out
 
-    out = _NON_WORD.sub(" ", _DIGITS.sub("0", _NOT_CJK.sub(nfkc, joined))).split(_SEP)
-    return out if len(out) == len(texts) else [similarity_text(t) for t in texts]
+    return [t if unicodedata.is_normalized("NFKC", t) else _NOT_CJK.sub(nfkc, t) for t in texts]
+
+
+def _similarity_texts(texts: list[str]) -> list[str]:
+    """:func:`continuity.similarity_text` of many texts, in one pass over their concatenation."""
+    from .continuity import _DIGITS, _NON_WORD, similarity_text
+
+    joined = _SEP.join(_nfkc_texts(texts))
+    if not texts or joined.count(_SEP) != len(texts) - 1:  # the separator occurs in a text
+        return [similarity_text(t) for t in texts]
+    return _NON_WORD.sub(" ", _DIGITS.sub("0", joined)).split(_SEP)
+
+
+def _sentences(texts: list[str], min_chars: int) -> tuple[list[str], np.ndarray]:
+    """:func:`continuity._sentences` (the sentences LSH hashes, and their texts), NFKC in one pass."""
+    from .continuity import _SENTENCE
+
+    norm = _nfkc_texts(texts)
+    sents, owner = [], []
+    for k, (text, n) in enumerate(zip(texts, norm)):
+        parts = [x for x in _SENTENCE.split(n) if len(x) >= min_chars]
+        for x in parts or [text]:
+            sents.append(x)
+            owner.append(k)
+    return sents, np.asarray(owner, np.int64)
+
+
+def _minhash_bands(texts: list[str], bands: int, rows: int, seed: int, chunk: int = 100_000) -> np.ndarray:
+    """:func:`continuity._minhash_bands` (the build's LSH band keys), the texts prepared in one pass."""
+    from .continuity import _P64, _codes, _gram_hashes
+
+    rng = np.random.default_rng(seed)
+    perms = bands * rows
+    mul = rng.integers(1, 2**63 - 1, size=perms, dtype=np.uint64) | np.uint64(1)
+    add = rng.integers(0, 2**63 - 1, size=perms, dtype=np.uint64)
+    out = np.empty((len(texts), bands), np.uint64)
+    for start in range(0, len(texts), chunk):
+        part = _similarity_texts(list(texts[start:start + chunk]))
+        codes, doc = _codes(part)
+        h, d = _gram_hashes(codes, doc, 3)
+        h2, d2 = _gram_hashes(codes, doc, 2)  # 2-grams only for texts too short for 3-grams
+        short = np.ones(len(part), bool)
+        short[d] = False
+        pick = short[d2]
+        h, d = np.concatenate([h, h2[pick]]), np.concatenate([d, d2[pick]])
+        sig = np.full((len(part), perms), np.iinfo(np.uint64).max, np.uint64)
+        if len(h):
+            starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+            docs = d[starts]
+            for p in range(perms):
+                sig[docs, p] = np.minimum.reduceat(h * mul[p] + add[p], starts)
+        key = np.zeros((len(part), bands), np.uint64)
+        for b in range(bands):
+            for r in range(rows):
+                key[:, b] = (key[:, b] ^ sig[:, b * rows + r]) * _P64
+        out[start:start + len(part)] = key
+    return out
 
 
 def _counts(texts: list[str], ngrams: tuple[int, int], chunk: int = 100_000) -> sp.csr_matrix:
@@ -686,7 +738,7 @@ def _lsh_candidates(texts: list[str], jur: np.ndarray, yr: np.ndarray, k_r: int,
     task meets about as many neighbours as in a build. (The build's random
     numbers are drawn over the whole corpus; here they come from ``salt``.)
     """
-    from .continuity import _distinct, _minhash_bands, _sentences
+    from .continuity import _distinct
 
     sents, owner = _sentences(texts, p["min_chars"])
     keys = _minhash_bands(sents, p["bands"], p["rows"], p["seed"])
@@ -769,11 +821,10 @@ def _rank_plans(folder: _Folder, ctx: _Context, tj, yrs: np.ndarray, pool: np.nd
     if old_j and sim.num_rows:
         st = _take(sim.select(["source", "target"]), _touching(sim, old_j))
         partners = [x for x in st.column("source").to_pylist() + st.column("target").to_pylist() if x not in old_j]
-        if partners:
-            idx = pc.index_in(pa.array(partners, pa.large_string()),
-                              value_set=tasks.column("id").combine_chunks().cast(pa.large_string()))
-            for j in tasks.column("jurisdiction").take(idx).to_pylist():
-                weight[j] += 1
+        sub = _take(tasks.select(["id", "jurisdiction"]), np.flatnonzero(_mask(tasks.column("id"), partners)))
+        jur_of = dict(zip(sub.column("id").to_pylist(), sub.column("jurisdiction").to_pylist()))
+        for x in partners:
+            weight[jur_of[x]] += 1
     juris = folder.table("nodes_Jurisdiction").select(["name", "code"]).to_pylist()
     prov = {}
     for r in juris:
@@ -1070,6 +1121,7 @@ class _Staged:
     existed: set  # keys of written rows that replace an old row
     rows: int  # rows of the table after the add
     whole: bool = False  # CSV rendered whole (slow path)
+    bulk: Path | None = None  # the whole edge table for LadybugDB's COPY, when too many rows changed
 
 
 def _tmp(path: Path) -> Path:
@@ -1147,11 +1199,26 @@ def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Stage
         full.to_parquet(_tmp(p_pq), index=False)
         _csv_ready(full, props).to_csv(_tmp(p_csv), index=False, lineterminator="\n")
         staged.whole = True
+        _stage_bulk(folder, staged, pa.Table.from_pandas(full, preserve_index=False))
         return staged
     if not _splice_csv(p_csv, _tmp(p_csv), seq, pieces, frame, props, node):
         _csv_ready(_pandas_of(merged, props), props).to_csv(_tmp(p_csv), index=False, lineterminator="\n")
         staged.whole = True
+    _stage_bulk(folder, staged, merged)
     return staged
+
+
+def _stage_bulk(folder: _Folder, staged: _Staged, table: pa.Table) -> None:
+    """For an edge table with many changed rows, the whole table as LadybugDB loads it (``COPY``)."""
+    if _is_node(staged.stem) or len(staged.removed) + len(staged.written) <= _BULK_ROWS:
+        return
+    from .ladybug_store import arrow_schema
+
+    work = folder.out / _WORK
+    work.mkdir(exist_ok=True)
+    staged.bulk = work / f"{staged.stem}.parquet"
+    schema = arrow_schema(_props(staged.stem), edge=True)
+    pq.write_table(table.select(schema.names).cast(schema), staged.bulk)
 
 
 def _list_types_change(old: pa.Table, frame: pd.DataFrame, props: dict[str, str]) -> bool:
@@ -1219,8 +1286,16 @@ def _splice_csv(path: Path, tmp: Path, seq: _KeySeq, pieces, frame: pd.DataFrame
             header_end = mm.find(b"\n") + 1
             m = len(seq)
             offsets: dict[int, int] = {m: len(mm)}
+            starts = None
+            if len(pieces) > _MANY_PIECES:  # one pass over the file beats a binary search per piece
+                nl = np.flatnonzero(np.frombuffer(mm, np.uint8) == 10)
+                if len(nl) != m + 1:
+                    return False  # a field with a line break: rows are not lines
+                starts = np.r_[nl[:-1] + 1, len(mm)]
 
             def off(row: int) -> int | None:
+                if starts is not None:
+                    return int(starts[row])
                 if row not in offsets:
                     offsets[row] = _find_row(mm, header_end, seq[row], node)
                 return offsets[row]
@@ -1237,11 +1312,18 @@ def _splice_csv(path: Path, tmp: Path, seq: _KeySeq, pieces, frame: pd.DataFrame
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
                 _write_all(fd, mm[:header_end])
-                for s in spans:
-                    if isinstance(s, bytes):
-                        _write_all(fd, s)
-                    else:
-                        _copy_range(fh.fileno(), fd, s[0], s[1] - s[0], mm)
+                if starts is not None:  # many short pieces: gathered in memory
+                    view = memoryview(mm)
+                    for k in range(0, len(spans), 4096):
+                        _write_all(fd, b"".join(x if isinstance(x, bytes) else view[x[0]:x[1]]
+                                                for x in spans[k:k + 4096]))
+                    del view
+                else:
+                    for x in spans:
+                        if isinstance(x, bytes):
+                            _write_all(fd, x)
+                        else:
+                            _copy_range(fh.fileno(), fd, x[0], x[1] - x[0], mm)
             finally:
                 os.close(fd)
         finally:
@@ -1344,6 +1426,9 @@ def _ladybug_statements(staged: list[_Staged]) -> list[tuple[str, dict]]:
         s = by.get(f"edges_{spec.type}")
         if s is None:
             continue
+        if s.bulk is not None:  # the table again, whole (its new rows are loaded with it below)
+            out.append((f"MATCH (a:{spec.source})-[r:{spec.type}]->(b:{spec.target}) DELETE r", {}))
+            continue
         gone = sorted(set(s.removed) | set(s.existed))
         for k in range(0, len(gone), _BATCH):
             part = gone[k:k + _BATCH]
@@ -1369,6 +1454,10 @@ def _ladybug_statements(staged: list[_Staged]) -> list[tuple[str, dict]]:
                  + ", ".join(f"n.{c} = p.{c}" for c in spec.properties if c != "id"), changed)
     for spec in EDGES:
         s = by.get(f"edges_{spec.type}")
+        if s is not None and s.bulk is not None:
+            if s.rows:
+                out.append((f"COPY {spec.type} FROM '{s.bulk.as_posix()}'", {}))
+            continue
         if s is None or not s.written:
             continue
         recs = [{"s": r["source"], "t": r["target"], **{c: _ladybug_value(r[c], t) for c, t in spec.properties.items()}}
@@ -1530,6 +1619,15 @@ def _finish(out: Path, journal: dict) -> None:
             os.replace(t, f)
     _touch_ladybug(out)
     (out / JOURNAL_NAME).unlink()
+    _clean_work(out)
+
+
+def _clean_work(out: Path) -> None:
+    work = out / _WORK
+    if work.is_dir():
+        for p in work.iterdir():
+            p.unlink()
+        work.rmdir()
 
 
 def recover(out: str | Path) -> bool:
@@ -1561,6 +1659,7 @@ def _undo(out: Path, journal: dict) -> None:
         if os.path.exists(t):
             os.unlink(t)
     (out / JOURNAL_NAME).unlink()
+    _clean_work(out)
 
 
 # --------------------------------------------------------------------------- one document
@@ -1612,6 +1711,7 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
         if not (f.out / JOURNAL_NAME).exists():  # an add that failed before its commit leaves nothing behind
             for p in [*f.tables.glob(f"*{_TMP}"), *f.out.glob(f"*{_TMP}")]:
                 p.unlink()
+            _clean_work(f.out)
     return result
 
 

@@ -123,7 +123,11 @@ def test_add_equals_rebuild_on_seeds(tmp_path):
     assert _ladybug(full) == _ladybug(part)
 
 
-def test_add_equals_rebuild_on_generated_corpus(corpus, corpus_full, tmp_path):
+@pytest.mark.parametrize("bulk", [False, True], ids=["few changes", "many changes"])
+def test_add_equals_rebuild_on_generated_corpus(corpus, corpus_full, tmp_path, monkeypatch, bulk):
+    if bulk:  # the paths for large changes: CSV spliced from an index of its lines, edge tables COPYed again
+        monkeypatch.setattr(inc, "_MANY_PIECES", 0)
+        monkeypatch.setattr(inc, "_BULK_ROWS", 0)
     docs = _docs(corpus)
     # Hold out documents of several kinds: the earliest year of a jurisdiction (its units' first
     # mentions move to it), a middle year, and the last document of the build order.
@@ -324,7 +328,8 @@ def test_add_command(tmp_path):
 
 
 def test_vectors_are_the_builds():
-    from mandategraph.graph.continuity import DEFAULTS, TaskRef, _count_matrix, similarity_text, vectorize
+    from mandategraph.graph.continuity import (DEFAULTS, TaskRef, _count_matrix, _minhash_bands, _sentences,
+                                               similarity_text, vectorize)
 
     texts = [t for p in sorted(SEEDS.glob("*.txt")) for t in p.read_text(encoding="utf-8").splitlines()]
     texts += ["①２０２２年（一）ｱｲ㈠ﬁ", "e\u0301x", "\u0301abc", "", "12,345个", "Ⅻ号"]  # compatibility forms, marks
@@ -333,6 +338,9 @@ def test_vectors_are_the_builds():
     a, b = inc._counts(texts, ngrams), _count_matrix(texts, ngrams, 20)
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert np.array_equal(a.data, b.data)
+    sents, owner = inc._sentences(texts, 8)
+    assert (sents, owner.tolist()) == (lambda r: (r[0], r[1].tolist()))(_sentences(texts, 8))
+    assert np.array_equal(inc._minhash_bands(sents, 16, 2, 0), _minhash_bands(sents, 16, 2, 0))
     v = vectorize([TaskRef(str(k), t) for k, t in enumerate(texts)], ngrams)
     idf = inc._idf(inc._document_frequency(a), len(texts))
     assert np.array_equal(idf, v.idf)
