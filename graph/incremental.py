@@ -454,24 +454,28 @@ def _minhash_bands(texts: list[str], bands: int, rows: int, seed: int, chunk: in
     return out
 
 
-def _counts(texts: list[str], ngrams: tuple[int, int], chunk: int = 100_000) -> sp.csr_matrix:
-    """The hashed n-gram count matrix :func:`continuity.vectorize` fits on (the same CSR, several times faster)."""
+def _row_columns(texts: list[str], ngrams: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed n-gram columns of each text, text by text (text ``r`` at ``cols[starts[r]:starts[r+1]]``)."""
     from .continuity import _M64, _codes, _gram_hashes
 
     shift = np.uint64(64 - _BITS)
+    codes, doc = _codes(_similarity_texts(texts))
+    cols, docs = [], []
+    for n in range(ngrams[0], ngrams[1] + 1):
+        h, d = _gram_hashes(codes, doc, n)
+        cols.append(((h * _M64) >> shift).astype(np.int64))
+        docs.append(d)
+    d = np.concatenate(docs) if docs else np.empty(0, np.int64)
+    order = np.argsort(d, kind="stable")  # a merge of sorted runs: each text's n-grams together
+    starts = np.r_[0, np.cumsum(np.bincount(d, minlength=len(texts)))]
+    return (np.concatenate(cols)[order] if cols else np.empty(0, np.int64)), starts
+
+
+def _counts(texts: list[str], ngrams: tuple[int, int], chunk: int = 100_000) -> sp.csr_matrix:
+    """The hashed n-gram count matrix :func:`continuity.vectorize` fits on (the same CSR, several times faster)."""
     indptr, indices, data = [np.zeros(1, np.int64)], [], []
     for start in range(0, len(texts), chunk):
-        part = _similarity_texts(texts[start:start + chunk])
-        codes, doc = _codes(part)
-        cols, docs = [], []
-        for n in range(ngrams[0], ngrams[1] + 1):
-            h, d = _gram_hashes(codes, doc, n)
-            cols.append(((h * _M64) >> shift).astype(np.int64))
-            docs.append(d)
-        d = np.concatenate(docs) if docs else np.empty(0, np.int64)
-        order = np.argsort(d, kind="stable")  # a merge of sorted runs: each text's n-grams together
-        starts = np.r_[0, np.cumsum(np.bincount(d, minlength=len(part)))]
-        ptr, idx, val = _csr_rows(np.concatenate(cols)[order] if cols else np.empty(0, np.int64), starts)
+        ptr, idx, val = _csr_rows(*_row_columns(texts[start:start + chunk], ngrams))
         indptr.append(indptr[-1][-1] + ptr[1:])
         indices.append(idx)
         data.append(val)
@@ -479,6 +483,28 @@ def _counts(texts: list[str], ngrams: tuple[int, int], chunk: int = 100_000) -> 
         return sp.csr_matrix((0, 1 << _BITS), dtype=np.float32)
     return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.concatenate(indptr)),
                          shape=(len(texts), 1 << _BITS))
+
+
+def _frequencies(texts: list[str], ngrams: tuple[int, int], chunk: int = 100_000) -> np.ndarray:
+    """The document frequency of every hashed n-gram column over ``texts`` (the IDF's counts)."""
+    df = np.zeros(1 << _BITS, np.int64)
+    for start in range(0, len(texts), chunk):
+        df += _df_rows(*_row_columns(texts[start:start + chunk], ngrams), 1 << _BITS)
+    return df
+
+
+@njit(cache=True, nogil=True)
+def _df_rows(cols, starts, ncols):  # pragma: no cover  (compiled)
+    """Per column, the number of rows having it (rows as in :func:`_csr_rows`)."""
+    df = np.zeros(ncols, np.int64)
+    last = np.full(ncols, -1, np.int64)
+    for r in range(len(starts) - 1):
+        for j in range(starts[r], starts[r + 1]):
+            c = cols[j]
+            if last[c] != r:
+                last[c] = r
+                df[c] += 1
+    return df
 
 
 @njit(cache=True, nogil=True)
@@ -570,7 +596,7 @@ def _similar_ngrams() -> tuple[int, int]:
 
 
 def _index_of_texts(texts: list[str]) -> tuple[np.ndarray, int]:
-    return _document_frequency(_counts(texts, _similar_ngrams())), len(texts)
+    return _frequencies(texts, _similar_ngrams()), len(texts)
 
 
 def _save_index(path: Path, index: _Index, stamp: str) -> None:

@@ -338,6 +338,7 @@ def test_vectors_are_the_builds():
     a, b = inc._counts(texts, ngrams), _count_matrix(texts, ngrams, 20)
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert np.array_equal(a.data, b.data)
+    assert np.array_equal(inc._frequencies(texts, ngrams), np.bincount(b.indices, minlength=b.shape[1]))
     sents, owner = inc._sentences(texts, 8)
     assert (sents, owner.tolist()) == (lambda r: (r[0], r[1].tolist()))(_sentences(texts, 8))
     assert np.array_equal(inc._minhash_bands(sents, 16, 2, 0), _minhash_bands(sents, 16, 2, 0))
