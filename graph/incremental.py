@@ -30,31 +30,36 @@ SIMILAR_TO
 ----------
 A build scores SIMILAR_TO over all tasks together: the IDF is fitted on every
 task, and above 20,000 tasks candidate pairs come from MinHash LSH buckets of
-the whole corpus, paired within a small random window. One new document
-therefore changes, in a rebuild, the score of nearly every old link in the
-4th decimal (IDF) and, above 20,000 tasks, which neighbours each bucket
-pairs (the random window shifts). No local update can give those same bytes.
-An add (``similar="incremental"``, the default) instead
+the whole corpus, each sentence paired with the next few in a bucket sorted
+with random numbers drawn over the whole corpus. One new document therefore
+changes, in a rebuild, the score of nearly every old link in the 4th decimal
+(IDF) and, above 20,000 tasks, which neighbours the buckets pair: at 10 % of
+national a rebuild with two more plans keeps only about half of the links
+of the build before (bench/README.md). No local update can give those bytes, and
+the rebuild's own sample is no stabler a reference. An add
+(``similar="incremental"``, the default) instead
 
-1. scores the new tasks (with any old task of the same jurisdiction and
-   year, which share their matching slots) against every old task of the
-   other jurisdictions within the year window, with the IDF the rebuild would
-   use: document frequencies of all tasks are kept in ``add_index.npz`` (see
-   :func:`write_add_index`) and updated by each add. Above
-   ``SIMILAR_CANDIDATES`` tasks in the window it scores against the plans of
-   the jurisdictions already most linked to the new document's
-   jurisdiction, then its province's, up to that many tasks;
-2. matches them as the build does (best partner per plan, ties in the
+1. takes the new tasks (with any old task of the same jurisdiction and year:
+   they share matching slots) and the old tasks of other jurisdictions in
+   the year window; above ``SIMILAR_CANDIDATES`` of those, the plans of the
+   jurisdictions already most linked to the new document's jurisdiction,
+   then of its province, up to that many tasks;
+2. pairs them as the build would at the graph's size: every pair up to the
+   build's exact limit, else the build's LSH bands and window among these
+   tasks (so the new tasks get links as dense as a build's);
+3. scores the pairs with the IDF a rebuild would fit: document frequencies of
+   all tasks are kept in ``add_index.npz`` (:func:`write_add_index`) and
+   updated by each add;
+4. matches them as the build does (best partner per plan, ties in the
    build's order) and applies the top-k bar at both ends of every new link,
    using the stored links of the old tasks: an old link that falls out of
    the top k of both its tasks is removed, as a rebuild would remove it.
 
-Up to ``SIMILAR_CANDIDATES`` tasks in reach (and always below the build's
-exact limit of 20,000 tasks) the new tasks' links are the rebuild's; old
-links keep their stored scores. ``similar="exact"`` (``mandategraph add
---exact-similar``) recomputes SIMILAR_TO over the whole graph with the
-build's own function instead: identical to a rebuild, and the one step whose
-time grows with the graph. ``bench/run.py --stage add`` measures both.
+Below the exact limit the new tasks' links are the rebuild's but where the
+IDF moved the order of near-equal old links; old links keep their stored
+scores. ``similar="exact"`` (``mandategraph add --exact-similar``) recomputes
+SIMILAR_TO over the whole graph with the build's own function instead:
+identical to a rebuild, and it costs a rebuild's SIMILAR_TO.
 
 Writing
 -------
@@ -62,18 +67,29 @@ Every table is spliced column-wise: rows to drop are found with Arrow
 ``is_in``, insertion points by binary search on the sorted keys, and the new
 Parquet file is the old table's slices with the new rows between them. The
 CSV is copied in byte ranges (``copy_file_range``) between the rows found by
-binary search in the file itself; only new rows are rendered, with the
-build's own writer. ``graph.lbug`` gets the same row changes in one
-transaction (DELETE of removed edges, CREATE of new nodes and edges, SET of
-changed nodes). Every new file is written beside the old one first; a
-journal (``.add-journal.json``) then records them, the database commits, and
-the files are renamed into place. An add interrupted before the commit
-leaves the folder as it was; one interrupted after it is finished by the
-next add (or by :func:`recover`).
+binary search in the file itself (from one index of its lines when there
+are many); only new rows are rendered, with the build's own writer.
+``graph.lbug`` gets the same row changes in one transaction (DELETE of
+removed edges, CREATE of new nodes and edges, SET of changed nodes; an edge
+table with many changes is deleted and loaded again with ``COPY``). Every
+new file is written beside the old one first; a journal
+(``.add-journal.json``) then records them, the database commits, and the
+files are renamed into place. An add interrupted before the commit leaves
+the folder as it was; one interrupted after it is finished by the next add
+(or by :func:`recover`).
+
+What grows with the graph: the tables (each table a row changes in is
+written again whole, one sorted file per table), ``extract.jsonl`` (copied
+in the kernel) and LadybugDB's checkpoint (it rewrites the adjacency of each
+node group an edge was added to or removed from: the 37 themes' IN_THEME
+group on every add, and the node groups of the old tasks new links reach).
+The linking, SIMILAR_TO (bounded by ``SIMILAR_CANDIDATES``) and the rows do
+not.
 """
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import hashlib
 import inspect
@@ -116,6 +132,7 @@ LINKED_TYPES = ("IN_THEME", "CONTINUES", "SIMILAR_TO", "DETAILS")
 SIMILAR_CANDIDATES = 20_000  # old tasks a new document's tasks are scored against, at most
 INDEX_NAME = "add_index.npz"  # what add keeps beside the tables (n-gram document frequencies, link options)
 JOURNAL_NAME = ".add-journal.json"
+LOCK_NAME = ".add-lock"
 _TMP = ".add-tmp"
 _WORK = ".add-work"  # files LadybugDB loads during an add
 _MANY_PIECES = 2000  # above this many runs of rows, a table's CSV is spliced from one index of its lines
@@ -1186,7 +1203,7 @@ def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Stage
     drop_rows = np.asarray([r for r, k in zip(drop_rows, drop_keys) if k not in same], np.int64)
     wkeys = [_key_of(r, node) for r in written]
     seq = _KeySeq(old, node)
-    pos = [bisect.bisect_left(seq, k) for k in wkeys]
+    pos = _positions(old, wkeys, node) if len(wkeys) > _MANY_PIECES else [bisect.bisect_left(seq, k) for k in wkeys]
     m = old.num_rows
     drop_set = set(drop_rows.tolist())
     ins: dict[int, list[int]] = defaultdict(list)
@@ -1245,6 +1262,24 @@ def _stage_bulk(folder: _Folder, staged: _Staged, table: pa.Table) -> None:
     staged.bulk = work / f"{staged.stem}.parquet"
     schema = arrow_schema(_props(staged.stem), edge=True)
     pq.write_table(table.select(schema.names).cast(schema), staged.bulk)
+
+
+def _positions(old: pa.Table, keys: list, node: bool) -> list[int]:
+    """Where each of the sorted ``keys`` goes among the table's sorted rows, for many keys at once: one
+    sort of the old and new keys together (the keys of an edge joined by a character below any in ids)."""
+    if node:
+        old_k = old.column("id").combine_chunks().cast(pa.large_string())
+        new_k = pa.array(keys, pa.large_string())
+    else:
+        old_k = pc.binary_join_element_wise(old.column("source").combine_chunks().cast(pa.large_string()),
+                                            old.column("target").combine_chunks().cast(pa.large_string()),
+                                            pa.scalar("\x00", pa.large_string()))
+        new_k = pa.array([f"{a}\x00{b}" for a, b in keys], pa.large_string())
+    order = np.asarray(pc.sort_indices(pa.concat_arrays([old_k, new_k])).to_numpy(), np.int64)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    m = len(old_k)
+    return (rank[m:] - np.arange(len(keys))).tolist()  # old rows before each new key
 
 
 def _list_types_change(old: pa.Table, frame: pd.DataFrame, props: dict[str, str]) -> bool:
@@ -1721,7 +1756,28 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     if similar not in ("incremental", "exact"):
         raise ValueError(f"unknown similar mode {similar!r}; expected 'incremental' or 'exact'")
     result = result or AddResult()
-    recover(folder)
+    _Folder(folder).close()  # a built folder, or ReadError
+    with _locked(Path(folder)):
+        recover(folder)
+        _add_locked(folder, ex, options, result, similar, candidates, method)
+    return result
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """One add at a time in a folder: a second one waits for the first."""
+    import fcntl
+
+    with open(out / LOCK_NAME, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Similar, candidates: int,
+                method: str) -> None:
     f = _Folder(folder)
     try:
         prepared = _prepare(f, ex, options, result, similar, candidates, method)
@@ -1738,7 +1794,6 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
             for p in [*f.tables.glob(f"*{_TMP}"), *f.out.glob(f"*{_TMP}")]:
                 p.unlink()
             _clean_work(f.out)
-    return result
 
 
 # Tables an add reads, biggest first (they load in the background while the document is linked).
