@@ -195,10 +195,6 @@ class _Folder:
         self._pool.shutdown(wait=True)
 
 
-def _all_stems() -> list[str]:
-    return [f"nodes_{s.label}" for s in NODES] + [f"edges_{s.type}" for s in EDGES]
-
-
 def _props(stem: str) -> dict[str, str]:
     kind, name = stem.split("_", 1)
     return node_spec(name).properties if kind == "nodes" else edge_spec(name).properties
@@ -1645,10 +1641,11 @@ def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements) -> 
     changes wholly or not at all (see :func:`recover`); returns the database's seconds."""
     from .ladybug_store import DB_NAME
 
-    journal = _begin(out, did, files)
     db = out / DB_NAME
+    keep_db = _db_current(out)  # a database older than its tables is written again by its readers: left so
+    journal = _begin(out, did, files, keep_db)
     seconds = {}
-    if db.is_file() and statements:
+    if keep_db and statements:
         try:
             seconds = _apply_ladybug(db, statements)
         except BaseException:  # rolled back: the folder stays as it was
@@ -1659,11 +1656,21 @@ def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements) -> 
     return seconds
 
 
-def _begin(out: Path, did: str, files: list[tuple[Path, Path]]) -> dict:
+def _db_current(out: Path) -> bool:
+    """True when the folder has a database at least as new as its tables."""
+    from .ladybug_store import DB_NAME
+
+    db = out / DB_NAME
+    tables = list((out / "tables").glob("*.parquet"))
+    return db.is_file() and (not tables or db.stat().st_mtime >= max(p.stat().st_mtime for p in tables))
+
+
+def _begin(out: Path, did: str, files: list[tuple[Path, Path]], keep_db: bool = True) -> dict:
     """Record the staged files in the journal (before the database changes)."""
     # The document table last: once it lists the document, the add is done.
     files = sorted(files, key=lambda tf: tf[1].name.startswith("nodes_Document."))
-    data = {"document": did, "files": [[str(t), str(f)] for t, f in files], "ladybug": False}
+    data = {"document": did, "files": [[str(t), str(f)] for t, f in files], "ladybug": not keep_db,
+            "keep_db": keep_db}
     _write_journal(out, data)
     return data
 
@@ -1678,7 +1685,8 @@ def _finish(out: Path, journal: dict) -> None:
     for t, f in journal["files"]:
         if os.path.exists(t):
             os.replace(t, f)
-    _touch_ladybug(out)
+    if journal.get("keep_db", True):
+        _touch_ladybug(out)
     (out / JOURNAL_NAME).unlink()
     _clean_work(out)
 

@@ -9,7 +9,6 @@ scores).
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -292,6 +291,24 @@ def test_add_interrupted_after_the_database_commit_is_finished(tmp_path):
     _assert_same(done, out)
     assert _ladybug(done) == _ladybug(out)
     assert journal["ladybug"] is False and not (out / inc.JOURNAL_NAME).exists()
+
+
+def test_a_database_older_than_its_tables_is_left_to_be_written_again(tmp_path):
+    import os
+
+    from mandategraph.graph.ladybug_store import ladybug_path
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:4], tmp_path / "g")
+    db = out / "graph.lbug"
+    later = db.stat().st_mtime + 10
+    os.utime(out / "tables" / "nodes_Theme.parquet", (later, later))  # the tables changed since the database
+    before = db.read_bytes()
+    res = add_documents([seeds[4]], out)
+    assert len(res.added) == 1
+    assert db.read_bytes() == before and not inc._db_current(out)  # not updated, not made to look current
+    ladybug_path(out)  # what every reader does: the database written again from the tables
+    assert _ladybug(out) == _ladybug_of_tables(out, tmp_path)
 
 
 def test_bad_file_is_reported_and_others_added(tmp_path):
