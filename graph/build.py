@@ -112,12 +112,15 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
 
 def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: str | Path,
                 options: BuildOptions = BuildOptions()) -> list[Path]:
+    from .incremental import write_add_index
     from .summary import summarize
     from .tables import write_tables
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = write_tables(g, out / "tables")
+    # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
+    files.append(write_add_index(out, options))
     ordered = sorted(extractions, key=lambda e: e.meta.source)
     with open(out / "extract.jsonl", "w", encoding="utf-8") as fh:
         for ex in ordered:
