@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULTS",
     "Defaults",
     "similarity_text",
+    "similarity_texts",
     "vectorize",
     "match",
     "link_continues",
@@ -175,6 +176,38 @@ def similarity_text(text: str) -> str:
     return _NON_WORD.sub(" ", t)
 
 
+_SEP = "\ua66e"  # a letter (so \W runs stop at it) that NFKC keeps and plans do not use
+_NOT_CJK = re.compile(r"[\x00-\x7f]?[^\x00-\x7f\u4e00-\u9fff]+")
+
+
+def _nfkc_texts(texts: Sequence[str]) -> list[str]:
+    """NFKC of many texts, each run of characters outside ASCII and the CJK unified ideographs once.
+
+    Both are NFKC-stable, and a CJK ideograph composes with nothing, so
+    normalising only the stretches between them (with the ASCII character
+    before a stretch, which a combining mark may compose with) normalises the
+    whole; a text already in NFKC is left as it is.
+    """
+    memo: dict[str, str] = {}
+
+    def nfkc(m: re.Match) -> str:
+        run = m.group()
+        out = memo.get(run)
+        if out is None:
+            out = memo[run] = unicodedata.normalize("NFKC", run)
+        return out
+
+    return [t if unicodedata.is_normalized("NFKC", t) else _NOT_CJK.sub(nfkc, t) for t in texts]
+
+
+def similarity_texts(texts: Sequence[str]) -> list[str]:
+    """:func:`similarity_text` of many texts, in one pass over their concatenation (several times faster)."""
+    joined = _SEP.join(_nfkc_texts(texts))
+    if not texts or joined.count(_SEP) != len(texts) - 1:  # the separator occurs in a text
+        return [similarity_text(t) for t in texts]
+    return _NON_WORD.sub(" ", _DIGITS.sub("0", joined)).split(_SEP)
+
+
 _M64 = np.uint64(0x9E3779B97F4A7C15)  # odd constant of Fibonacci hashing
 _P64 = np.uint64(0x100000001B3)  # FNV-1a prime
 
@@ -206,7 +239,7 @@ def _count_matrix(texts: Sequence[str], ngrams: tuple[int, int], bits: int, chun
     shift = np.uint64(64 - bits)
     blocks = []
     for start in range(0, len(texts), chunk):
-        part = [similarity_text(t) for t in texts[start:start + chunk]]
+        part = similarity_texts(texts[start:start + chunk])
         codes, doc = _codes(part)
         rows, cols = [], []
         for n in range(ngrams[0], ngrams[1] + 1):
@@ -591,8 +624,8 @@ def _exact_candidates(v: Vectors, jur: np.ndarray, year: np.ndarray, threshold: 
 def _sentences(texts: Sequence[str], min_chars: int) -> tuple[list[str], np.ndarray]:
     """Sentences of every text (at least ``min_chars`` characters) and the text each came from."""
     sents, owner = [], []
-    for k, text in enumerate(texts):
-        parts = [s for s in _SENTENCE.split(unicodedata.normalize("NFKC", text)) if len(s) >= min_chars]
+    for k, (text, norm) in enumerate(zip(texts, _nfkc_texts(texts))):
+        parts = [s for s in _SENTENCE.split(norm) if len(s) >= min_chars]
         for s in parts or [text]:
             sents.append(s)
             owner.append(k)
@@ -601,13 +634,18 @@ def _sentences(texts: Sequence[str], min_chars: int) -> tuple[list[str], np.ndar
 
 def _minhash_bands(texts: Sequence[str], bands: int, rows: int, seed: int, chunk: int = 100_000) -> np.ndarray:
     """``len(texts) x bands`` LSH band keys from MinHash signatures of character 3-gram sets."""
+    return _band_keys(texts, bands, rows, seed, chunk, similarity_texts)
+
+
+def _band_keys(texts: Sequence[str], bands: int, rows: int, seed: int, chunk: int, prepare) -> np.ndarray:
+    """:func:`_minhash_bands` with the texts turned into similarity texts by ``prepare`` (a chunk at a time)."""
     rng = np.random.default_rng(seed)
     perms = bands * rows
     mul = rng.integers(1, 2**63 - 1, size=perms, dtype=np.uint64) | np.uint64(1)
     add = rng.integers(0, 2**63 - 1, size=perms, dtype=np.uint64)
     out = np.empty((len(texts), bands), np.uint64)
     for start in range(0, len(texts), chunk):
-        part = [similarity_text(t) for t in texts[start:start + chunk]]
+        part = prepare(texts[start:start + chunk])
         codes, doc = _codes(part)
         h, d = _gram_hashes(codes, doc, 3)
         h2, d2 = _gram_hashes(codes, doc, 2)  # 2-grams only for texts too short for 3-grams

@@ -98,7 +98,6 @@ import mmap
 import os
 import re
 import time
-import unicodedata
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
@@ -385,94 +384,12 @@ def _new_only(folder: _Folder, delta: _Delta, stem: str, new: pd.DataFrame) -> N
 # --------------------------------------------------------------------------- the n-gram index (add_index.npz)
 
 
-_SEP = "\ua66e"  # a letter (so \W runs stop at it) that NFKC keeps and plans do not use
-
-
-_NOT_CJK = re.compile(r"[\x00-\x7f]?[^\x00-\x7f\u4e00-\u9fff]+")
-
-
-def _nfkc_texts(texts: list[str]) -> list[str]:
-    """NFKC of many texts, each run of characters outside ASCII and the CJK unified ideographs once.
-
-    Both are NFKC-stable, and a CJK ideograph composes with nothing, so
-    normalising only the stretches between them (with the ASCII character
-    before a stretch, which a combining mark may compose with) normalises the
-    whole; a text already in NFKC is left as it is.
-    """
-    memo: dict[str, str] = {}
-
-    def nfkc(m: re.Match) -> str:
-        run = m.group()
-        out = memo.get(run)
-        if out is None:
-            out = memo[run] = unicodedata.normalize("NFKC", run)
-        return out
-
-    return [t if unicodedata.is_normalized("NFKC", t) else _NOT_CJK.sub(nfkc, t) for t in texts]
-
-
-def _similarity_texts(texts: list[str]) -> list[str]:
-    """:func:`continuity.similarity_text` of many texts, in one pass over their concatenation."""
-    from .continuity import _DIGITS, _NON_WORD, similarity_text
-
-    joined = _SEP.join(_nfkc_texts(texts))
-    if not texts or joined.count(_SEP) != len(texts) - 1:  # the separator occurs in a text
-        return [similarity_text(t) for t in texts]
-    return _NON_WORD.sub(" ", _DIGITS.sub("0", joined)).split(_SEP)
-
-
-def _sentences(texts: list[str], min_chars: int) -> tuple[list[str], np.ndarray]:
-    """:func:`continuity._sentences` (the sentences LSH hashes, and their texts), NFKC in one pass."""
-    from .continuity import _SENTENCE
-
-    norm = _nfkc_texts(texts)
-    sents, owner = [], []
-    for k, (text, n) in enumerate(zip(texts, norm)):
-        parts = [x for x in _SENTENCE.split(n) if len(x) >= min_chars]
-        for x in parts or [text]:
-            sents.append(x)
-            owner.append(k)
-    return sents, np.asarray(owner, np.int64)
-
-
-def _minhash_bands(texts: list[str], bands: int, rows: int, seed: int, chunk: int = 100_000) -> np.ndarray:
-    """:func:`continuity._minhash_bands` (the build's LSH band keys), the texts prepared in one pass."""
-    from .continuity import _P64, _codes, _gram_hashes
-
-    rng = np.random.default_rng(seed)
-    perms = bands * rows
-    mul = rng.integers(1, 2**63 - 1, size=perms, dtype=np.uint64) | np.uint64(1)
-    add = rng.integers(0, 2**63 - 1, size=perms, dtype=np.uint64)
-    out = np.empty((len(texts), bands), np.uint64)
-    for start in range(0, len(texts), chunk):
-        part = _similarity_texts(list(texts[start:start + chunk]))
-        codes, doc = _codes(part)
-        h, d = _gram_hashes(codes, doc, 3)
-        h2, d2 = _gram_hashes(codes, doc, 2)  # 2-grams only for texts too short for 3-grams
-        short = np.ones(len(part), bool)
-        short[d] = False
-        pick = short[d2]
-        h, d = np.concatenate([h, h2[pick]]), np.concatenate([d, d2[pick]])
-        sig = np.full((len(part), perms), np.iinfo(np.uint64).max, np.uint64)
-        if len(h):
-            starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-            docs = d[starts]
-            for p in range(perms):
-                sig[docs, p] = np.minimum.reduceat(h * mul[p] + add[p], starts)
-        key = np.zeros((len(part), bands), np.uint64)
-        for b in range(bands):
-            for r in range(rows):
-                key[:, b] = (key[:, b] ^ sig[:, b * rows + r]) * _P64
-        out[start:start + len(part)] = key
-    return out
-
-
 def _row_columns(texts: list[str], ngrams: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Hashed n-gram columns of each text, text by text (text ``r`` at ``cols[starts[r]:starts[r+1]]``)."""
-    from .continuity import _M64, _codes, _gram_hashes
+    from .continuity import _M64, _codes, _gram_hashes, similarity_texts
 
     shift = np.uint64(64 - _BITS)
-    codes, doc = _codes(_similarity_texts(texts))
+    codes, doc = _codes(similarity_texts(texts))
     cols, docs = [], []
     for n in range(ngrams[0], ngrams[1] + 1):
         h, d = _gram_hashes(codes, doc, n)
@@ -777,7 +694,7 @@ def _lsh_candidates(texts: list[str], jur: np.ndarray, yr: np.ndarray, k_r: int,
     task meets about as many neighbours as in a build. (The build's random
     numbers are drawn over the whole corpus; here they come from ``salt``.)
     """
-    from .continuity import _distinct
+    from .continuity import _distinct, _minhash_bands, _sentences
 
     sents, owner = _sentences(texts, p["min_chars"])
     keys = _minhash_bands(sents, p["bands"], p["rows"], p["seed"])

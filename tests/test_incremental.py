@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -345,20 +346,25 @@ def test_add_command(tmp_path):
 
 
 def test_vectors_are_the_builds():
-    from mandategraph.graph.continuity import (DEFAULTS, TaskRef, _count_matrix, _minhash_bands, _sentences,
-                                               similarity_text, vectorize)
+    from mandategraph.graph.continuity import (_SENTENCE, DEFAULTS, TaskRef, _band_keys, _count_matrix,
+                                               _minhash_bands, _sentences, similarity_text, similarity_texts,
+                                               vectorize)
 
     texts = [t for p in sorted(SEEDS.glob("*.txt")) for t in p.read_text(encoding="utf-8").splitlines()]
     texts += ["①２０２２年（一）ｱｲ㈠ﬁ", "e\u0301x", "\u0301abc", "", "12,345个", "Ⅻ号"]  # compatibility forms, marks
-    assert inc._similarity_texts(texts) == [similarity_text(t) for t in texts]
+    assert similarity_texts(texts) == [similarity_text(t) for t in texts]
     ngrams = DEFAULTS.similar_ngrams
     a, b = inc._counts(texts, ngrams), _count_matrix(texts, ngrams, 20)
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert np.array_equal(a.data, b.data)
     assert np.array_equal(inc._frequencies(texts, ngrams), np.bincount(b.indices, minlength=b.shape[1]))
-    sents, owner = inc._sentences(texts, 8)
-    assert (sents, owner.tolist()) == (lambda r: (r[0], r[1].tolist()))(_sentences(texts, 8))
-    assert np.array_equal(inc._minhash_bands(sents, 16, 2, 0), _minhash_bands(sents, 16, 2, 0))
+    # Sentences and band keys from the batched NFKC are those of one text at a time.
+    sents, owner = _sentences(texts, 8)
+    one_by_one = [(x, k) for k, t in enumerate(texts)
+                  for x in ([x for x in _SENTENCE.split(unicodedata.normalize("NFKC", t)) if len(x) >= 8] or [t])]
+    assert list(zip(sents, owner.tolist())) == one_by_one
+    assert np.array_equal(_minhash_bands(sents, 16, 2, 0),
+                          _band_keys(sents, 16, 2, 0, 100_000, lambda part: [similarity_text(t) for t in part]))
     v = vectorize([TaskRef(str(k), t) for k, t in enumerate(texts)], ngrams)
     idf = inc._idf(inc._document_frequency(a), len(texts))
     assert np.array_equal(idf, v.idf)
