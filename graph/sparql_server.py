@@ -392,14 +392,7 @@ def push(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, *, 
     # the data (Virtuoso keeps the triples before a syntax error).
     staged = True
     try:
-        t0 = time.perf_counter()
-        _request("PUT", _graph_url(endpoints.store, staging, bulk=endpoints.kind == "oxigraph"), data=payload,
-                 headers={"Content-Type": NT}, auth=auth, timeout=timeout)
-        seconds["upload"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        got = graph_triple_count(endpoints, staging, auth, timeout)
-        seconds["verify"] = time.perf_counter() - t0
+        got = _upload_counted(payload, endpoints, staging, auth, timeout, seconds)
         if got != triples:
             raise StoreError(f"the server stored {got} of {triples} triples in the staging graph (does it truncate, "
                              f"e.g. Virtuoso's ResultSetMaxRows?); {graph_iri} is unchanged")
@@ -429,19 +422,26 @@ def push(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, *, 
     return PushReport(graph_iri, mode, triples, len(payload), stored, method, seconds)
 
 
+def _upload_counted(payload: bytes, endpoints: Endpoints, graph: str, auth: Auth | None, timeout: float,
+                    seconds: dict[str, float]) -> int:
+    """PUT ``payload`` into ``graph`` (bulk where the server has it) and count what it stored, timing both."""
+    t0 = time.perf_counter()
+    _request("PUT", _graph_url(endpoints.store, graph, bulk=endpoints.kind == "oxigraph"), data=payload,
+             headers={"Content-Type": NT}, auth=auth, timeout=timeout)
+    seconds["upload"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stored = graph_triple_count(endpoints, graph, auth, timeout)
+    seconds["verify"] = time.perf_counter() - t0
+    return stored
+
+
 def _push_new(payload: bytes, triples: int, endpoints: Endpoints, graph_iri: str, mode: str, auth: Auth | None,
               timeout: float) -> PushReport:
     """Upload into a graph that is empty, checking the count; drop it again on any failure."""
     seconds: dict[str, float] = {}
     ok = False
     try:
-        t0 = time.perf_counter()
-        _request("PUT", _graph_url(endpoints.store, graph_iri, bulk=endpoints.kind == "oxigraph"), data=payload,
-                 headers={"Content-Type": NT}, auth=auth, timeout=timeout)
-        seconds["upload"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        stored = graph_triple_count(endpoints, graph_iri, auth, timeout)
-        seconds["verify"] = time.perf_counter() - t0
+        stored = _upload_counted(payload, endpoints, graph_iri, auth, timeout, seconds)
         if stored != triples:
             raise StoreError(f"the server stored {stored} of {triples} triples (does it truncate, e.g. Virtuoso's "
                              f"ResultSetMaxRows?); {graph_iri} is left empty as it was")
