@@ -24,9 +24,9 @@ __all__ = ["COMMANDS", "build"]
               help="Minimum similarity for SIMILAR_TO (other jurisdictions, same or near year).")
 @click.option("--details-threshold", type=float, default=BuildOptions.details_threshold, show_default=True,
               help="Minimum similarity for DETAILS (annex row ↔ prose item).")
-@click.option("--continues-relative", type=float, default=BuildOptions.continues_relative, show_default=True,
+@click.option("--continues-relative", type=click.FloatRange(0, 1), default=BuildOptions.continues_relative, show_default=True,
               help="CONTINUES also needs this share of the best score of both its tasks (0: off).")
-@click.option("--similar-top-k", type=int, default=BuildOptions.similar_top_k, show_default=True,
+@click.option("--similar-top-k", type=click.IntRange(min=0), default=BuildOptions.similar_top_k, show_default=True,
               help="Keep a SIMILAR_TO link only among the k best of one of its tasks (0: keep all).")
 @click.option("--workers", type=int, default=0, help="Extraction processes (default: one per core for many files).")
 @quiet_option
