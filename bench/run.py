@@ -91,11 +91,7 @@ class _Stages:
 
 
 def stage_pipeline(corpus: Path, out: Path) -> dict:
-    import networkx as nx
-
-    from mandategraph.graph.build import BuildOptions, iter_extractions, link_graph, write_build
-    from mandategraph.graph.documents import add_document
-    from mandategraph.graph.mandates import add_mandates
+    from mandategraph.graph.build import BuildOptions, build_core, iter_extractions, link_core, write_build
 
     files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
     # The last jurisdiction's two last plans are held out and added later with `add`, one after the other.
@@ -120,33 +116,20 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
         return exs, errors
 
     exs, errors = st.run("extract", extract)
-
-    def graph():
-        g = nx.MultiDiGraph()
-        for ex in sorted(exs, key=lambda e: (e.meta.jurisdiction.code, e.meta.year or 0, e.meta.source)):
-            did, ids = add_document(g, ex)
-            add_mandates(g, ex, did, ids)
-        return g
-
-    g = st.run("graph", graph)
+    # The stages of `build`: the link edges stay frames from linking to the tables, as there.
+    g = st.run("graph", build_core, exs)
     options = BuildOptions()
-    from mandategraph.graph.derived import add_derived
-
-    def link():
-        link_graph(g, options)
-        add_derived(g)
-
-    st.run("link", link)
-    st.run("write", write_build, g, exs, errors, out, options)
+    links = st.run("link", link_core, g, options)
+    st.run("write", write_build, g, exs, errors, out, options, links)
     counts = {"documents": len(exs), "failed": len(errors), "nodes": g.number_of_nodes(),
-              "edges": g.number_of_edges(), "bytes": total, "files": len(files),
-              "tasks": sum(len(e.tasks) for e in exs)}
-    by_type: dict[str, int] = {}
+              "edges": g.number_of_edges() + sum(len(df) for df in links.edges.values()), "bytes": total,
+              "files": len(files), "tasks": sum(len(e.tasks) for e in exs)}
+    by_type: dict[str, int] = {t: len(df) for t, df in links.edges.items()}
     for _, _, k in g.edges(keys=True):
         by_type[k] = by_type.get(k, 0) + 1
     counts["edge_types"] = by_type
     # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.
-    del g, exs
+    del g, exs, links
     gc.collect()
     rdf = {}
     try:

@@ -21,9 +21,11 @@ from ..loaders.model import Extraction
 from .continuity import DEFAULTS as CONTINUITY_DEFAULTS
 from .derived import add_derived
 from .documents import add_document
+from .linking import Links, add_links, link_tables
 from .mandates import add_mandates
 
-__all__ = ["BuildOptions", "BuildResult", "build_graph", "build", "iter_extractions"]
+__all__ = ["BuildOptions", "BuildResult", "build_core", "link_core", "build_graph", "build", "iter_extractions",
+           "write_build"]
 
 
 @dataclass(frozen=True)
@@ -41,31 +43,58 @@ class BuildOptions:
 
 @dataclass
 class BuildResult:
-    graph: nx.MultiDiGraph
+    """A build: the extractions, the files written, and the graph on demand.
+
+    ``build`` keeps the link edges (IN_THEME, CONTINUES, SIMILAR_TO, DETAILS)
+    as frames, as it writes them; :attr:`graph` puts them into the networkx
+    graph the first time it is asked for.
+    """
+
+    core: nx.MultiDiGraph
     extractions: list[Extraction]
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     files: list[Path] = field(default_factory=list)
+    links: Links | None = None
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        if self.links is not None:
+            add_links(self.core, self.links)
+            self.links = None
+        return self.core
 
 
-def build_graph(extractions: Iterable[Extraction], options: BuildOptions = BuildOptions()) -> nx.MultiDiGraph:
-    """One graph from many extractions: nodes, mandates, themes and continuity."""
+def build_core(extractions: Iterable[Extraction]) -> nx.MultiDiGraph:
+    """Jurisdictions, documents, units, tasks, instruments and mandates: the graph before linking."""
     g = nx.MultiDiGraph()
     extractions = sorted(extractions, key=lambda e: (e.meta.jurisdiction.code, e.meta.year or 0, e.meta.source))
     for ex in extractions:
         did, task_ids = add_document(g, ex)
         add_mandates(g, ex, did, task_ids)
-    link_graph(g, options)
+    return g
+
+
+def link_core(g: nx.MultiDiGraph, options: BuildOptions = BuildOptions()) -> Links:
+    """Link the tasks of a core graph and set the derived task properties; the link edges stay frames."""
+    links = link_tables(g, options)
+    for task_id, status in links.status.items():
+        g.nodes[task_id]["status"] = status
     # Not in link_graph: `add` links a partial graph, where whole-graph properties would come out wrong.
-    add_derived(g)
+    add_derived(g, links)
+    return links
+
+
+def build_graph(extractions: Iterable[Extraction], options: BuildOptions = BuildOptions()) -> nx.MultiDiGraph:
+    """One graph from many extractions: nodes, mandates, themes and continuity."""
+    g = build_core(extractions)
+    add_links(g, link_core(g, options))
     return g
 
 
 def link_graph(g: nx.MultiDiGraph, options: BuildOptions = BuildOptions()) -> None:
     """Themes and continuity edges over the tasks already in ``g``."""
-    from .linking import add_continuity, add_themes
-
-    add_themes(g)
-    add_continuity(g, options)
+    add_links(g, link_tables(g, options))
 
 
 def _extract_one(args) -> tuple[str, Extraction | str]:
@@ -105,20 +134,23 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
             extractions.append(res)
         if progress:
             progress(k, len(paths))
-    g = build_graph(extractions, options)
-    files = write_build(g, extractions, errors, out, options)
-    return BuildResult(g, extractions, errors, files)
+    g = build_core(extractions)
+    links = link_core(g, options)
+    files = write_build(g, extractions, errors, out, options, links)
+    return BuildResult(g, extractions, errors, files, links,
+                       json.loads((Path(out) / "summary.json").read_text(encoding="utf-8")))
 
 
 def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: str | Path,
-                options: BuildOptions = BuildOptions()) -> list[Path]:
+                options: BuildOptions = BuildOptions(), links: Links | None = None) -> list[Path]:
+    """Write the build folder of ``g`` (and of ``links``, link edges kept as frames)."""
     from .incremental import write_add_index
     from .summary import summarize
     from .tables import write_tables
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    files = write_tables(g, out / "tables")
+    files = write_tables(g, out / "tables", links)
     # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
     files.append(write_add_index(out, options))
     ordered = sorted(extractions, key=lambda e: e.meta.source)
@@ -131,7 +163,7 @@ def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: 
             for u in ex.unplaced:
                 fh.write(json.dumps({"document": ex.meta.source, "line": u.line, "span": list(u.span),
                                      "text": u.text, "reason": u.reason}, ensure_ascii=False) + "\n")
-    summary = summarize(g, extractions, errors)
+    summary = summarize(g, extractions, errors, links)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
     files += [out / "extract.jsonl", out / "unplaced.jsonl", out / "summary.json"]

@@ -7,7 +7,7 @@ import click
 
 from ..options import DEFAULT_GRAPH, jurisdiction_option, quiet_option, year_option
 from .build import BuildOptions, build as build_folder
-from .summary import format_summary, summarize
+from .summary import format_summary
 
 __all__ = ["COMMANDS", "build"]
 
@@ -50,7 +50,7 @@ def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshol
     result = build_folder(inputs, out, options, progress, jurisdiction=jurisdiction, year=year)
     if bar is not None:
         bar.close()
-    click.echo(format_summary(summarize(result.graph, result.extractions, result.errors)))
+    click.echo(format_summary(result.summary))
     click.echo(f"written: {out}/ (tables/, graph.lbug, extract.jsonl, summary.json)")
     for path, msg in result.errors:
         click.echo(f"Error: {msg}", err=True)

@@ -38,17 +38,23 @@ again for the tasks it touched.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 __all__ = ["DERIVED_TASK_PROPERTIES", "add_derived"]
 
 DERIVED_TASK_PROPERTIES = ("chain_before", "chain_after", "chain_end", "similar_jurisdictions")
 
 
-def add_derived(g: nx.MultiDiGraph) -> None:
+def add_derived(g: nx.MultiDiGraph, links=None) -> None:
     """Set ``chain_before``, ``chain_after``, ``chain_end`` and ``similar_jurisdictions`` on every Task of ``g``.
+
+    The CONTINUES and SIMILAR_TO edges are ``g``'s own, or those of ``links``
+    (a :class:`mandategraph.graph.linking.Links`) when the build keeps its
+    link edges as frames.
 
     Raises
     ------
@@ -56,61 +62,88 @@ def add_derived(g: nx.MultiDiGraph) -> None:
         CONTINUES edges form a cycle (they run from a plan year to a later
         one, so a cycle is a linking error).
     """
-    tasks = [n for n, d in g.nodes(data=True) if d.get("label") == "Task"]
-    nexts: dict[str, list[str]] = defaultdict(list)
-    prevs: dict[str, list[str]] = defaultdict(list)
-    partners: dict[str, set[str]] = defaultdict(set)
+    nodes = g.nodes
+    # In id order, so that the smallest position is the smallest id (chain_end's tie-break).
+    ids = sorted(n for n, d in nodes(data=True) if d.get("label") == "Task")
+    index = {n: k for k, n in enumerate(ids)}
+    edges = {"CONTINUES": ([], []), "SIMILAR_TO": ([], [])}
+    for kind, n, m in (_edges_of(g, ids) if links is None else _edges_in(links)):
+        if n in index and m in index:
+            edges[kind][0].append(index[n])
+            edges[kind][1].append(index[m])
+    src, dst = (np.asarray(x, dtype=np.int64) for x in edges["CONTINUES"])
+    before = _levels(len(ids), src, dst, ids)
+    after = _levels(len(ids), dst, src, ids)
+    end = _chain_ends(after, src, dst)
+    jurisdiction = pd.factorize(pd.Series([nodes[n].get("jurisdiction", "") for n in ids], dtype=object))[0]
+    similar = _other_jurisdictions(jurisdiction, *(np.asarray(x, dtype=np.int64) for x in edges["SIMILAR_TO"]))
+    for k, n in enumerate(ids):
+        data = nodes[n]
+        data["chain_before"] = int(before[k])
+        data["chain_after"] = int(after[k])
+        data["chain_end"] = ids[end[k]]
+        data["similar_jurisdictions"] = int(similar[k])
+
+
+def _edges_of(g: nx.MultiDiGraph, tasks: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(type, source, target) of the CONTINUES and SIMILAR_TO edges of ``g``."""
     for n in tasks:
         for m, edges in g.adj[n].items():
             for key, data in edges.items():
                 kind = data.get("type", key)
-                if kind == "CONTINUES":
-                    nexts[n].append(m)
-                    prevs[m].append(n)
-                elif kind == "SIMILAR_TO":
-                    partners[n].add(m)
-                    partners[m].add(n)
-    before, after, end = _longest(tasks, nexts, prevs)
-    for n in tasks:
-        data = g.nodes[n]
-        j = data.get("jurisdiction", "")
-        data["chain_before"] = before[n]
-        data["chain_after"] = after[n]
-        data["chain_end"] = end[n]
-        data["similar_jurisdictions"] = len({g.nodes[m].get("jurisdiction", "") for m in partners.get(n, ())} - {j})
+                if kind in ("CONTINUES", "SIMILAR_TO"):
+                    yield kind, n, m
 
 
-def _longest(tasks: list[str], nexts: dict[str, list[str]], prevs: dict[str, list[str]]
-             ) -> tuple[dict[str, int], dict[str, int], dict[str, str]]:
-    """Longest-path steps into and out of every task over the CONTINUES edges (Kahn's order),
-    and where the longest path out of it ends (the smallest such id)."""
-    indeg = {n: len(prevs.get(n, ())) for n in tasks}
-    for n, ms in nexts.items():
-        for m in ms:
-            indeg.setdefault(m, len(prevs.get(m, ())))
-    order = [n for n, d in indeg.items() if d == 0]
-    left = dict(indeg)
-    i = 0
-    while i < len(order):
-        n = order[i]
-        i += 1
-        for m in nexts.get(n, ()):
-            left[m] -= 1
-            if left[m] == 0:
-                order.append(m)
-    if len(order) < len(indeg):
-        stuck = sorted(n for n, d in left.items() if d > 0)[:5]
+def _edges_in(links) -> Iterator[tuple[str, str, str]]:
+    for kind in ("CONTINUES", "SIMILAR_TO"):
+        df = links.edges.get(kind)
+        if df is not None:
+            for n, m in zip(df["source"], df["target"]):
+                yield kind, n, m
+
+
+def _levels(n: int, src: np.ndarray, dst: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Steps on the longest path of ``src → dst`` edges ending at each node: Kahn's order, a layer of
+    nodes at a time (as many layers as the longest chain: a handful of plan years)."""
+    level = np.zeros(n, dtype=np.int64)
+    waiting = np.bincount(dst, minlength=n)
+    done = np.zeros(n, dtype=bool)
+    alive = np.ones(len(src), dtype=bool)
+    layer, step = waiting == 0, 0
+    while layer.any():
+        level[layer] = step
+        done |= layer
+        out = alive & layer[src]
+        alive &= ~out
+        waiting -= np.bincount(dst[out], minlength=n)
+        layer = (waiting == 0) & ~done
+        step += 1
+    if not done.all():
+        stuck = [ids[k] for k in np.flatnonzero(~done)[:5]]
         raise ValueError(f"CONTINUES edges form a cycle through {', '.join(map(str, stuck))}")
-    before = dict.fromkeys(indeg, 0)
-    for n in order:
-        for m in nexts.get(n, ()):
-            if before[n] + 1 > before[m]:
-                before[m] = before[n] + 1
-    after = dict.fromkeys(indeg, 0)
-    end = {n: n for n in indeg}
-    for n in reversed(order):
-        for m in nexts.get(n, ()):
-            if after[m] + 1 > after[n] or (after[m] + 1 == after[n] and end[m] < end[n]):
-                after[n] = after[m] + 1
-                end[n] = end[m]
-    return before, after, end
+    return level
+
+
+def _chain_ends(after: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Where the longest chain from each node ends (positions; the smallest when several are as long)."""
+    end = np.arange(len(after), dtype=np.int64)
+    on_longest = after[src] == after[dst] + 1
+    src, dst = src[on_longest], dst[on_longest]
+    # A node's ends are final once those of every node one step closer to the chain ends are.
+    for step in range(1, int(after.max(initial=0)) + 1):
+        e = after[src] == step
+        first = np.full(len(after), len(after), dtype=np.int64)
+        np.minimum.at(first, src[e], end[dst[e]])
+        end[src[e]] = first[src[e]]
+    return end
+
+
+def _other_jurisdictions(jurisdiction: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """For each node, the number of distinct jurisdictions, other than its own, of its partners."""
+    n = len(jurisdiction)
+    node = np.concatenate([src, dst])
+    other = jurisdiction[np.concatenate([dst, src])]
+    keep = other != jurisdiction[node]
+    pairs = np.unique(node[keep] * (int(jurisdiction.max(initial=0)) + 1) + other[keep])
+    return np.bincount(pairs // (int(jurisdiction.max(initial=0)) + 1), minlength=n)

@@ -1,76 +1,244 @@
 """Themes and continuity over the tasks of a graph: IN_THEME, CONTINUES, SIMILAR_TO, DETAILS.
 
 The similarity and matching live in :mod:`mandategraph.graph.continuity`, the
-theme scheme in :mod:`mandategraph.graph.themes`; this module only gathers
-the graph's tasks for them and writes their answers back as edges.
+theme scheme in :mod:`mandategraph.graph.themes`; this module gathers the
+graph's tasks for them and hands their answers back as :class:`Links`: one
+frame per edge type, in the columns of the edge tables. ``build`` writes those
+frames to the tables as they are, so the ~8M link edges of a national build
+never become networkx edges (a dict each: ~13 GB); :func:`add_links` puts
+them into a graph for those who want one (``build_graph``, ``add``).
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
-from .continuity import TaskRef, link_similar, status_by_task, task_status
+from .continuity import Link, TaskRef, link_similar, status_by_task, task_status
 from .continuity_batch import link_continues_all, link_details_all
+from .schema import edge_spec
 from .themes import load_scheme
 
-__all__ = ["add_themes", "add_continuity", "task_refs"]
+__all__ = ["LINK_TYPES", "Links", "link_tables", "add_links", "add_themes", "add_continuity", "task_refs"]
+
+LINK_TYPES = ("IN_THEME", "DETAILS", "CONTINUES", "SIMILAR_TO")
+# Below this many tasks a second process costs more (~2 s to start and import) than it saves.
+PARALLEL_FROM = 50_000
+
+
+@dataclass
+class Links:
+    """What linking found: an edge frame per type (``source``, ``target``, then the
+    type's properties in schema order) and each task's status."""
+
+    edges: dict[str, pd.DataFrame] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Tasks:
+    """The graph's tasks, columns in id order: what the linkers and the provenance need."""
+
+    ids: list[str]
+    texts: list[str]
+    years: list[int]
+    jurisdictions: list[str]
+    sources: list[str]
+    documents: list[str]
+    span_starts: list[int]
+    span_ends: list[int]
+
+    @classmethod
+    def of(cls, g: nx.MultiDiGraph) -> "_Tasks":
+        rows = sorted((n, d) for n, d in g.nodes(data=True) if d.get("label") == "Task")
+        return cls([n for n, _ in rows], [d["text"] for _, d in rows], [d["year"] for _, d in rows],
+                   [d["jurisdiction"] for _, d in rows], [d["source"] for _, d in rows],
+                   [d["document"] for _, d in rows], [d["span_start"] for _, d in rows],
+                   [d["span_end"] for _, d in rows])
+
+    def refs(self) -> list[TaskRef]:
+        return [TaskRef(*row) for row in zip(self.ids, self.texts, [y or None for y in self.years],
+                                             self.jurisdictions, self.sources)]
 
 
 def task_refs(g: nx.MultiDiGraph) -> list[TaskRef]:
     """The graph's tasks as the linkers see them, in id order."""
-    return [TaskRef(n, d["text"], d["year"] or None, d["jurisdiction"], d["source"])
-            for n, d in sorted(g.nodes(data=True)) if d.get("label") == "Task"]
+    return _Tasks.of(g).refs()
 
 
-def _prov(g: nx.MultiDiGraph, task_id: str) -> dict:
-    d = g.nodes[task_id]
-    return {"document": d["document"], "span_start": d["span_start"], "span_end": d["span_end"]}
+def _frame(type_: str, tasks: _Tasks, source_pos: np.ndarray, target: list[str], score: list[float],
+           **extra: list) -> pd.DataFrame:
+    """An edge frame whose provenance is its source task's; one row per (source, target), the last
+    kept, as networkx keeps one edge per (source, target, type)."""
+    pos = np.asarray(source_pos, dtype=np.int64)
+    cols = {"source": np.asarray(tasks.ids, dtype=object)[pos], "target": np.asarray(target, dtype=object),
+            "score": np.asarray(score, dtype=np.float64), **extra,
+            "document": np.asarray(tasks.documents, dtype=object)[pos],
+            "span_start": np.asarray(tasks.span_starts, dtype=np.int64)[pos],
+            "span_end": np.asarray(tasks.span_ends, dtype=np.int64)[pos]}
+    df = pd.DataFrame(cols, columns=["source", "target", *edge_spec(type_).properties])
+    return df.drop_duplicates(["source", "target"], keep="last", ignore_index=True)
+
+
+def _link_frame(type_: str, tasks: _Tasks, index: dict[str, int], links: list[Link]) -> pd.DataFrame:
+    return _frame(type_, tasks, [index[x.source] for x in links], [x.target for x in links],
+                  [x.score for x in links])
+
+
+def _theme_frame(tasks: _Tasks, scheme) -> pd.DataFrame:
+    """IN_THEME: every theme the scheme assigns to a task (score, trigger words)."""
+    pos, target, score, triggers = [], [], [], []
+    seen: dict[str, list] = {}  # a third of the texts recur (plans copied year to year, templates)
+    for k, text in enumerate(tasks.texts):
+        hits = seen.get(text)
+        if hits is None:
+            hits = seen[text] = scheme.assign(text)
+        for hit in hits:
+            pos.append(k)
+            target.append(f"Th:{hit.key}")
+            score.append(round(float(hit.score), 4))
+            triggers.append(list(hit.triggers))
+    return _frame("IN_THEME", tasks, pos, target, score, triggers=triggers)
+
+
+def _add_theme_nodes(g: nx.MultiDiGraph, scheme) -> None:
+    for theme in scheme.themes.values():
+        if theme.node_id not in g:
+            g.add_node(theme.node_id, label="Theme", pref_label=theme.pref_label, alt_label_en=theme.alt_label_en,
+                       definition=theme.definition, scheme="themes", document="", span_start=0, span_end=0)
+
+
+class _Forked:
+    """``fn(*args)`` in a forked process, its result sent back through a pipe.
+
+    Forked rather than spawned: the child sees the parent's tasks without
+    pickling them, and callers' scripts need no ``if __name__ == "__main__"``
+    guard (a spawned child imports the caller's main module).
+    """
+
+    def __init__(self, fn, *args):
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_send_result, args=(send, fn, args), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self):
+        try:
+            ok, value = self._recv.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the linking process ended with exit status {self._process.exitcode} "
+                               "before sending its links (out of memory?)") from None
+        finally:
+            self._recv.close()
+        self._process.join()
+        if not ok:
+            raise value
+        return value
+
+
+def _send_result(send, fn, args) -> None:
+    try:
+        value = (True, fn(*args))
+    except BaseException as exc:  # raised again in the parent, where the build can report it
+        value = (False, exc)
+    send.send(value)
+    send.close()
+
+
+def _similar_positions(refs: list[TaskRef], by_j: dict[str, list[int]], options
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SIMILAR_TO as (source position, target position, score) arrays: cheap to send between processes."""
+    found = link_similar({j: [refs[k] for k in ks] for j, ks in by_j.items()}, options.similar_threshold,
+                         top_k=options.similar_top_k) if len(by_j) > 1 else []
+    index = {t.id: k for k, t in enumerate(refs)}
+    return (np.fromiter((index[x.source] for x in found), np.int64, len(found)),
+            np.fromiter((index[x.target] for x in found), np.int64, len(found)),
+            np.fromiter((x.score for x in found), np.float64, len(found)))
+
+
+def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM) -> Links:
+    """DETAILS within a document, CONTINUES within a jurisdiction across years (and the status
+    it implies), SIMILAR_TO across jurisdictions.
+
+    From ``parallel_from`` tasks on, and with a second core, SIMILAR_TO (about half of the work)
+    runs in a process of its own while this one links the rest.
+    """
+    refs = tasks.refs()
+    index = {t: k for k, t in enumerate(tasks.ids)}
+    by_jy: dict[str, dict[int, list[TaskRef]]] = defaultdict(lambda: defaultdict(list))
+    by_doc: dict[str, list[TaskRef]] = defaultdict(list)
+    by_j: dict[str, list[int]] = defaultdict(list)
+    for k, (t, doc) in enumerate(zip(refs, tasks.documents)):
+        by_jy[t.jurisdiction][t.year or 0].append(t)
+        by_doc[doc].append(t)
+    for jur, years in by_jy.items():  # each jurisdiction's tasks by year, as CONTINUES sees them
+        by_j[jur] = [index[t.id] for ts in years.values() for t in ts]
+    similar = None
+    if len(refs) >= parallel_from and (os.cpu_count() or 1) > 1:
+        similar = _Forked(_similar_positions, refs, dict(by_j), options)
+    out = Links()
+    details = link_details_all({doc: ([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])
+                                for doc, ts in by_doc.items()}, options.details_threshold)
+    out.edges["DETAILS"] = _link_frame("DETAILS", tasks, index, [x for doc in sorted(details) for x in details[doc]])
+    continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative)
+    statuses = []
+    for jur in sorted(continues):
+        # Status from CONTINUES alone: spreading it over DETAILS partners was measured
+        # to lower its accuracy on the hand-matched seed pairs (0.76 → 0.67 for 2022).
+        statuses += task_status(by_jy[jur], continues[jur])
+    out.edges["CONTINUES"] = _link_frame("CONTINUES", tasks, index, [x for jur in sorted(continues)
+                                                                     for x in continues[jur]])
+    out.status = status_by_task(statuses)
+    src, dst, score = _similar_positions(refs, by_j, options) if similar is None else similar.result()
+    out.edges["SIMILAR_TO"] = _frame("SIMILAR_TO", tasks, src, np.asarray(tasks.ids, dtype=object)[dst], score)
+    return out
+
+
+def link_tables(g: nx.MultiDiGraph, options, scheme=None, parallel_from: int = PARALLEL_FROM) -> Links:
+    """Link the tasks of ``g``: IN_THEME, DETAILS, CONTINUES, SIMILAR_TO and status, as frames.
+
+    ``g`` only gains the Theme nodes (reference data the IN_THEME edges point to).
+    ``parallel_from``: the number of tasks from which SIMILAR_TO runs in a second process.
+    """
+    scheme = scheme or load_scheme()
+    _add_theme_nodes(g, scheme)
+    tasks = _Tasks.of(g)
+    out = _continuity(tasks, options, parallel_from)
+    out.edges = {"IN_THEME": _theme_frame(tasks, scheme), **out.edges}
+    return out
+
+
+def add_links(g: nx.MultiDiGraph, links: Links) -> None:
+    """Put linked edges and statuses into ``g`` (the edge's key is its type, as every edge of the graph)."""
+    for type_, df in links.edges.items():
+        props = [c for c in df.columns if c not in ("source", "target")]
+        for row in zip(df["source"], df["target"], *(df[c] for c in props)):
+            attrs = {c: _plain(x) for c, x in zip(props, row[2:])}
+            g.add_edge(row[0], row[1], key=type_, type=type_, **attrs)
+    for task_id, status in links.status.items():
+        g.nodes[task_id]["status"] = status
+
+
+def _plain(x):
+    # numpy scalars back to Python values, so graphs built either way compare equal.
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def add_themes(g: nx.MultiDiGraph, scheme=None) -> None:
     """Every concept of the scheme as a Theme node, and IN_THEME from each task (score, trigger words)."""
     scheme = scheme or load_scheme()
-    for theme in scheme.themes.values():
-        if theme.node_id not in g:
-            g.add_node(theme.node_id, label="Theme", pref_label=theme.pref_label, alt_label_en=theme.alt_label_en,
-                       definition=theme.definition, scheme="themes", document="", span_start=0, span_end=0)
-    tasks = [(n, d["text"]) for n, d in g.nodes(data=True) if d.get("label") == "Task"]
-    for n, text in tasks:
-        for hit in scheme.assign(text):
-            g.add_edge(n, f"Th:{hit.key}", key="IN_THEME", type="IN_THEME", score=round(float(hit.score), 4),
-                       triggers=list(hit.triggers), **_prov(g, n))
+    _add_theme_nodes(g, scheme)
+    add_links(g, Links({"IN_THEME": _theme_frame(_Tasks.of(g), scheme)}))
 
 
 def add_continuity(g: nx.MultiDiGraph, options) -> None:
     """CONTINUES within a jurisdiction across years, SIMILAR_TO across jurisdictions,
     DETAILS within a document, and each task's status."""
-    refs = task_refs(g)
-    by_jy: dict[str, dict[int, list[TaskRef]]] = defaultdict(lambda: defaultdict(list))
-    by_doc: dict[str, list[TaskRef]] = defaultdict(list)
-    for t in refs:
-        by_jy[t.jurisdiction][t.year or 0].append(t)
-        by_doc[g.nodes[t.id]["document"]].append(t)
-    details = link_details_all({doc: ([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])
-                                for doc, ts in by_doc.items()}, options.details_threshold)
-    for doc in sorted(details):
-        for link in details[doc]:
-            g.add_edge(link.source, link.target, key="DETAILS", type="DETAILS", score=link.score,
-                       **_prov(g, link.source))
-    statuses = []
-    continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative)
-    for jur in sorted(continues):
-        links = continues[jur]
-        for link in links:
-            g.add_edge(link.source, link.target, key="CONTINUES", type="CONTINUES", score=link.score,
-                       **_prov(g, link.source))
-        # Status from CONTINUES alone: spreading it over DETAILS partners was measured
-        # to lower its accuracy on the hand-matched seed pairs (0.76 → 0.67 for 2022).
-        statuses += task_status(by_jy[jur], links)
-    for task_id, status in status_by_task(statuses).items():
-        g.nodes[task_id]["status"] = status
-    by_j = {jur: [t for ts in years.values() for t in ts] for jur, years in by_jy.items()}
-    if len(by_j) > 1:
-        for link in link_similar(by_j, options.similar_threshold, top_k=options.similar_top_k):
-            g.add_edge(link.source, link.target, key="SIMILAR_TO", type="SIMILAR_TO", score=link.score,
-                       **_prov(g, link.source))
+    add_links(g, _continuity(_Tasks.of(g), options))

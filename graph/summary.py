@@ -10,16 +10,24 @@ from .schema import EDGES, NODES
 __all__ = ["summarize", "format_summary"]
 
 
-def summarize(g: nx.MultiDiGraph, extractions, errors) -> dict:
+def summarize(g: nx.MultiDiGraph, extractions, errors, links=None) -> dict:
+    """The build's figures; ``links`` (a :class:`mandategraph.graph.linking.Links`) holds
+    edge types kept as frames rather than as edges of ``g``."""
+    framed = links.edges if links is not None else {}
     nodes = Counter(d.get("label") for _, d in g.nodes(data=True))
     edges = Counter(d.get("type") for _, _, d in g.edges(data=True))
+    edges.update({t: len(df) for t, df in framed.items()})
     per_jy: Counter = Counter()
     for _, d in g.nodes(data=True):
         if d.get("label") == "Task":
             per_jy[f"{d['jurisdiction']} {d['year']}"] += 1
     tasks = [n for n, d in g.nodes(data=True) if d.get("label") == "Task"]
     # The scheme's fallback theme (Th:general) means no trigger word matched: not covered.
-    themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != "Th:general"}
+    if "IN_THEME" in framed:
+        df = framed["IN_THEME"]
+        themed = set(df["source"][df["target"] != "Th:general"])
+    else:
+        themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != "Th:general"}
     with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
     unplaced = sum(len(e.unplaced) for e in extractions)
     return {

@@ -23,7 +23,7 @@ def default_value(type_: str):
     return {INT: 0, DOUBLE: 0.0, STRINGS: []}.get(type_, "")
 
 
-def _frame(columns: dict[str, list], sort_by: list[str]) -> pd.DataFrame:
+def _frame(columns: dict[str, list] | pd.DataFrame, sort_by: list[str]) -> pd.DataFrame:
     df = pd.DataFrame(columns)
     return df.sort_values(sort_by, kind="stable").reset_index(drop=True) if len(df) else df
 
@@ -46,10 +46,10 @@ def node_frames(g: nx.MultiDiGraph) -> dict[str, pd.DataFrame]:
     return {spec.label: _frame({c: cols[spec.label][c] for c in spec.properties}, ["id"]) for spec in NODES}
 
 
-def edge_frames(g: nx.MultiDiGraph) -> dict[str, pd.DataFrame]:
-    """One frame per edge type with ``source`` and ``target`` ids first."""
+def edge_frames(g: nx.MultiDiGraph, skip: set[str] = frozenset()) -> dict[str, pd.DataFrame]:
+    """One frame per edge type (but those in ``skip``) with ``source`` and ``target`` ids first."""
     cols: dict[str, dict[str, list]] = {e.type: {"source": [], "target": [], **{c: [] for c in e.properties}}
-                                        for e in EDGES}
+                                        for e in EDGES if e.type not in skip}
     props = {e.type: [(c, default_value(t)) for c, t in e.properties.items()] for e in EDGES}
     # The adjacency dicts themselves (networkx's documented fast path), not g.edges() or g.adj: their
     # views build a tuple or a wrapper per edge, 10M at national scale.
@@ -64,23 +64,44 @@ def edge_frames(g: nx.MultiDiGraph) -> dict[str, pd.DataFrame]:
                 out["target"].append(v)
                 for c, dflt in props[t]:
                     out[c].append(data.get(c, dflt))
-    return {spec.type: _frame(cols[spec.type], ["source", "target"]) for spec in EDGES}
+    return {t: _frame(c, ["source", "target"]) for t, c in cols.items()}
 
 
 def _csv_ready(df: pd.DataFrame, props: dict[str, str]) -> pd.DataFrame:
+    lists = [c for c, t in props.items() if t == STRINGS and c in df]
+    if not lists:
+        return df
     out = df.copy()
-    for c, t in props.items():
-        if t == STRINGS and c in out:
-            out[c] = out[c].map(lambda v: json.dumps(list(v), ensure_ascii=False))
+    for c in lists:
+        out[c] = _json_lists(out[c])
     return out
 
 
-def write_tables(g: nx.MultiDiGraph, folder: str | Path) -> list[Path]:
-    """Write every node and edge table as CSV and Parquet; return the paths."""
+def _json_lists(values: pd.Series) -> list[str]:
+    # Few distinct lists (trigger words, name lists): each is dumped once.
+    done: dict[tuple, str] = {}
+    out = []
+    for v in values:
+        key = tuple(v)
+        text = done.get(key)
+        if text is None:
+            text = done[key] = json.dumps(list(key), ensure_ascii=False)
+        out.append(text)
+    return out
+
+
+def write_tables(g: nx.MultiDiGraph, folder: str | Path, links=None) -> list[Path]:
+    """Write every node and edge table as CSV and Parquet; return the paths.
+
+    ``links`` (a :class:`mandategraph.graph.linking.Links`) gives edge types
+    kept as frames rather than as edges of ``g``.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    nf, ef = node_frames(g), edge_frames(g)
+    framed = links.edges if links is not None else {}
+    nf = node_frames(g)
+    ef = {**edge_frames(g, skip=set(framed)), **{t: _frame(df, ["source", "target"]) for t, df in framed.items()}}
     for spec in NODES:
         df = nf[spec.label]
         p_csv, p_pq = folder / f"nodes_{spec.label}.csv", folder / f"nodes_{spec.label}.parquet"

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from mandategraph.graph.build import build
+from mandategraph.graph.build import BuildOptions, build
 from mandategraph.graph.tables import load_graph
 
 
@@ -94,6 +94,24 @@ def test_rebuild_is_byte_identical_and_adding_a_document_changes_no_id(tmp_path,
         if data["label"] in ("Task", "Document"):
             assert full.nodes[node]["text" if data["label"] == "Task" else "source"] == \
                 data["text" if data["label"] == "Task" else "source"]
+
+
+def test_build_writes_the_graph_that_build_graph_makes(tmp_path, documents):
+    """`build` keeps the link edges as frames and writes them as they are; the tables are the same as
+    those of the whole networkx graph, and so is the graph the result hands out."""
+    from mandategraph.graph.build import build_graph, iter_extractions
+    from mandategraph.graph.tables import write_tables
+
+    result = build([documents], tmp_path / "framed", BuildOptions(ladybug=False))
+    extractions = [x for _, x in iter_extractions(sorted(str(p) for p in documents.glob("*.txt")))]
+    write_tables(build_graph(extractions), tmp_path / "whole")
+    names = sorted(p.name for p in (tmp_path / "whole").iterdir())
+    assert "edges_SIMILAR_TO.csv" in names and "nodes_Task.csv" in names
+    for name in names:
+        assert filecmp.cmp(tmp_path / "framed" / "tables" / name, tmp_path / "whole" / name, shallow=False), name
+    g = result.graph
+    assert sorted(g.edges(keys=True, data=True)) == sorted(load_graph(tmp_path / "framed").edges(keys=True, data=True))
+    assert result.summary["edges"]["SIMILAR_TO"] == len(edges(g, "SIMILAR_TO")) > 0
 
 
 def test_build_command_prints_a_summary(tmp_path, documents):
