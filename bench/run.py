@@ -6,14 +6,17 @@ National is 3,000 jurisdictions x 8 years (about 24,000 documents and
 800,000 tasks). For each size the runner generates a corpus with
 ``bench/corpus.py`` and runs, each in its own subprocess (so each has its own
 peak memory; within the pipeline the peak is reset between stages through
-``/proc/self/clear_refs``):
+``/proc/self/clear_refs``, and the PSS of the process and its workers is
+sampled on a thread, since a forked worker's RSS counts shared pages twice):
 
 ``pipeline``  plain read-and-regex scan of the corpus bytes (the baseline),
-              parallel extraction (the build's ``iter_extractions``), graph
-              nodes and mandates, linking (themes, CONTINUES, SIMILAR_TO,
-              DETAILS: the build's ``link_graph``), writing the build folder
-              (tables, extract.jsonl, summary, graph.lbug) and the RDF export
-              (from the folder's tables, as ``export rdf`` reads them).
+              parallel extraction (the build's ``iter_extractions``), the
+              steps of ``build``: graph nodes and mandates, linking (themes,
+              CONTINUES, SIMILAR_TO in a second process, DETAILS, derived
+              properties: ``link_core``), writing the build folder
+              (extract.jsonl before linking; tables, summary, add index,
+              graph.lbug after) and the RDF export (from the folder's
+              tables, as ``export rdf`` reads them).
               Two documents are held out of the build for ``add``.
 ``score``     extraction (task, role, unit) F1 of every document against the
               generated truth (from the folder's extract.jsonl), and
@@ -37,6 +40,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,19 +75,77 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+class _TreeMemory:
+    """Peak PSS of this process and its children, sampled every ``every`` s on a thread.
+
+    PSS, not RSS: a forked child (the build links SIMILAR_TO in one) shares
+    the parent's pages, which its RSS would count a second time.
+    """
+
+    def __init__(self, every: float = 0.5):
+        self.peak_kb = 0
+        self._every, self._stop = every, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self._every):
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in [me, *_children(me)]))
+
+    def reset(self) -> None:
+        self.peak_kb = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 class _Stages:
+    """Seconds and peak memory per stage; a stage run twice (the build writes in two steps) adds up."""
+
     def __init__(self):
         self.out: dict[str, dict] = {}
+        self.tree = _TreeMemory()
 
     def run(self, name: str, fn, *a, **kw):
         _reset_peak()
+        self.tree.reset()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         t = time.perf_counter()
         res = fn(*a, **kw)
         sec = time.perf_counter() - t
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        self.out[name] = {"seconds": round(sec, 3), "peak_mb": round(_peak_mb(), 1),
-                          "children_peak_mb": round(children, 1) if children > children_before else 0.0}
+        self.tree.peak_kb = max(self.tree.peak_kb, sum(_pss_kb(p) for p in [os.getpid(), *_children(os.getpid())]))
+        now = {"seconds": round(sec, 3), "peak_mb": round(_peak_mb(), 1),
+               "children_peak_mb": round(children, 1) if children > children_before else 0.0,
+               "tree_pss_peak_mb": round(self.tree.peak_kb / 1024, 1)}
+        if name in self.out:
+            was = self.out[name]
+            now = {"seconds": round(was["seconds"] + now["seconds"], 3),
+                   **{k: max(was[k], now[k]) for k in now if k != "seconds"}}
+        self.out[name] = now
         return res
 
 
@@ -91,7 +153,9 @@ class _Stages:
 
 
 def stage_pipeline(corpus: Path, out: Path) -> dict:
-    from mandategraph.graph.build import BuildOptions, build_core, iter_extractions, link_core, write_build
+    from mandategraph.graph.build import (BuildOptions, build_core, iter_extractions, link_core, write_extractions,
+                                          write_graph, write_stores)
+    from mandategraph.graph.summary import Extracted
 
     files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
     # The last jurisdiction's two last plans are held out and added later with `add`, one after the other.
@@ -116,21 +180,27 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
         return exs, errors
 
     exs, errors = st.run("extract", extract)
-    # The stages of `build`: the link edges stay frames from linking to the tables, as there.
+    # The steps of `build`: the extractions are written and let go before linking, the graph and the link
+    # frames after the tables (the stores read the tables).
     g = st.run("graph", build_core, exs)
+    st.run("write", write_extractions, exs, out)
+    extracted = Extracted.of(exs)
+    counts = {"documents": len(exs), "failed": len(errors), "tasks": sum(len(e.tasks) for e in exs)}
+    del exs
+    gc.collect()
     options = BuildOptions()
     links = st.run("link", link_core, g, options)
-    st.run("write", write_build, g, exs, errors, out, options, links)
-    counts = {"documents": len(exs), "failed": len(errors), "nodes": g.number_of_nodes(),
-              "edges": g.number_of_edges() + sum(len(df) for df in links.edges.values()), "bytes": total,
-              "files": len(files), "tasks": sum(len(e.tasks) for e in exs)}
+    st.run("write", write_graph, g, extracted, errors, out, links)
+    counts.update({"nodes": g.number_of_nodes(), "edges": g.number_of_edges() + sum(len(df) for df in links.edges.values()),
+                   "bytes": total, "files": len(files)})
     by_type: dict[str, int] = {t: len(df) for t, df in links.edges.items()}
     for _, _, k in g.edges(keys=True):
         by_type[k] = by_type.get(k, 0) + 1
     counts["edge_types"] = by_type
-    # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.
-    del g, exs, links
+    del g, links
     gc.collect()
+    st.run("write", write_stores, out, options)
+    # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.
     rdf = {}
     try:
         from mandategraph.graph.rdf_export import export_rdf
@@ -141,7 +211,9 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
         rdf = {"error": f"no RDF export: {exc}"}
     except Exception as exc:  # report, do not lose the other figures
         rdf = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"stages": st.out, "counts": counts, "rdf": rdf, "held_out": held}
+    st.tree.stop()
+    return {"stages": st.out, "counts": counts, "rdf": rdf, "held_out": held,
+            "tree_pss_peak_mb": max(x["tree_pss_peak_mb"] for x in st.out.values())}
 
 
 def stage_score(corpus: Path, out: Path) -> dict:
@@ -404,14 +476,14 @@ def report(results: list[dict]) -> list[str]:
                      f"{c['files'] / scan['seconds']:8.0f} docs/s")
         lines.append(f"  extract        {_mb_s(c['bytes'], ext['seconds']):8.2f} MB/s  "
                      f"{c['files'] / ext['seconds']:8.0f} docs/s  = {ext['seconds'] and scan['seconds'] / ext['seconds']:.1%} of the scan")
-        lines.append(f"  {'stage':<10}{'seconds':>9}{'peak MiB':>10}{'workers MiB':>13}")
+        lines.append(f"  {'stage':<10}{'seconds':>9}{'peak MiB':>10}{'workers MiB':>13}{'all PSS MiB':>13}")
         for name in ("scan", "extract", "graph", "link", "write", "rdf"):
             if name in s:
                 lines.append(f"  {name:<10}{s[name]['seconds']:>9.1f}{s[name]['peak_mb']:>10.0f}"
-                             f"{s[name]['children_peak_mb']:>13.0f}")
+                             f"{s[name]['children_peak_mb']:>13.0f}{s[name].get('tree_pss_peak_mb', 0):>13.0f}")
         pipe = sum(s[k]["seconds"] for k in ("extract", "graph", "link", "write", "rdf") if k in s)
         lines.append(f"  extract → graph → link → write → RDF: {pipe:.1f} s, process peak "
-                     f"{p['max_rss_mb']:.0f} MiB")
+                     f"{p['max_rss_mb']:.0f} MiB, with its workers {_tree_peak_mb(p):.0f} MiB (PSS)")
         if p.get("rdf", {}).get("triples"):
             lines.append(f"  RDF: {p['rdf']['triples']} triples, {p['rdf']['triples'] / s['rdf']['seconds']:.0f} triples/s")
         elif p.get("rdf"):
@@ -448,6 +520,11 @@ def report(results: list[dict]) -> list[str]:
     lines += growth(results)
     lines += targets(results)
     return lines
+
+
+def _tree_peak_mb(pipeline: dict) -> float:
+    """The pipeline's peak memory with its worker processes (PSS), else its own peak RSS."""
+    return max(pipeline.get("tree_pss_peak_mb", 0.0), pipeline["max_rss_mb"])
 
 
 def growth(results: list[dict]) -> list[str]:
@@ -494,11 +571,11 @@ def targets(results: list[dict]) -> list[str]:
         return sum(s[k]["seconds"] for k in ("extract", "graph", "link", "write", "rdf") if k in s)
 
     wall, how = _fit(ok, pipe)
-    peak, how_m = _fit(ok, lambda x: x["pipeline"]["max_rss_mb"] / 1024)
+    peak, how_m = _fit(ok, lambda x: _tree_peak_mb(x["pipeline"]) / 1024)
     out = [f"== targets (national figures {how}; the others at the largest size run, {r['pct']:g} %)"]
     out.append(f"  national extract→graph→continuity→RDF ≤ 10 min: {'PASS' if wall <= 600 else 'FAIL'} "
                f"({wall / 60:.1f} min, {how})")
-    out.append(f"  peak memory ≤ 8 GiB: {'PASS' if peak <= 8 else 'FAIL'} ({peak:.2f} GiB, {how_m})")
+    out.append(f"  peak memory ≤ 8 GiB: {'PASS' if peak <= 8 else 'FAIL'} ({peak:.2f} GiB with the workers, {how_m})")
     sc = r.get("score", {})
     if "CONTINUES" in sc:
         c = sc["CONTINUES"]

@@ -23,9 +23,10 @@ from .derived import add_derived
 from .documents import add_document
 from .linking import Links, add_links, link_tables
 from .mandates import add_mandates
+from .summary import Extracted
 
 __all__ = ["BuildOptions", "BuildResult", "build_core", "link_core", "build_graph", "build", "iter_extractions",
-           "write_build"]
+           "write_build", "write_extractions", "write_graph", "write_stores"]
 
 
 @dataclass(frozen=True)
@@ -43,26 +44,26 @@ class BuildOptions:
 
 @dataclass
 class BuildResult:
-    """A build: the extractions, the files written, and the graph on demand.
+    """A build: the folder written, the files that failed, and the graph on demand.
 
-    ``build`` keeps the link edges (IN_THEME, CONTINUES, SIMILAR_TO, DETAILS)
-    as frames, as it writes them; :attr:`graph` puts them into the networkx
-    graph the first time it is asked for.
+    ``build`` lets go of the extractions and the graph as soon as it has
+    written them (a national build holds ~10 GB otherwise); :attr:`graph`
+    reads the graph back from the folder the first time it is asked for.
     """
 
-    core: nx.MultiDiGraph
-    extractions: list[Extraction]
+    out: Path
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     files: list[Path] = field(default_factory=list)
-    links: Links | None = None
     summary: dict = field(default_factory=dict)
+    _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        if self.links is not None:
-            add_links(self.core, self.links)
-            self.links = None
-        return self.core
+        if self._graph is None:
+            from .tables import load_graph
+
+            self._graph = load_graph(self.out)
+        return self._graph
 
 
 def build_core(extractions: Iterable[Extraction]) -> nx.MultiDiGraph:
@@ -135,24 +136,29 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
         if progress:
             progress(k, len(paths))
     g = build_core(extractions)
+    files = write_extractions(extractions, out)
+    extracted = Extracted.of(extractions)
+    del extractions  # in g and extract.jsonl now
     links = link_core(g, options)
-    files = write_build(g, extractions, errors, out, options, links)
-    return BuildResult(g, extractions, errors, files, links,
-                       json.loads((Path(out) / "summary.json").read_text(encoding="utf-8")))
+    files += write_graph(g, extracted, errors, out, links)
+    summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
+    del g, links  # the stores below read the tables
+    files += write_stores(out, options)
+    return BuildResult(Path(out), errors, files, summary)
 
 
 def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: str | Path,
                 options: BuildOptions = BuildOptions(), links: Links | None = None) -> list[Path]:
     """Write the build folder of ``g`` (and of ``links``, link edges kept as frames)."""
-    from .incremental import write_add_index
-    from .summary import summarize
-    from .tables import write_tables
+    files = write_extractions(extractions, out)
+    files += write_graph(g, Extracted.of(extractions), errors, out, links)
+    return files + write_stores(out, options)
 
+
+def write_extractions(extractions: list[Extraction], out: str | Path) -> list[Path]:
+    """``extract.jsonl`` (the extraction contract) and ``unplaced.jsonl``, by document."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    files = write_tables(g, out / "tables", links)
-    # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
-    files.append(write_add_index(out, options))
     ordered = sorted(extractions, key=lambda e: e.meta.source)
     with open(out / "extract.jsonl", "w", encoding="utf-8") as fh:
         for ex in ordered:
@@ -163,10 +169,30 @@ def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: 
             for u in ex.unplaced:
                 fh.write(json.dumps({"document": ex.meta.source, "line": u.line, "span": list(u.span),
                                      "text": u.text, "reason": u.reason}, ensure_ascii=False) + "\n")
-    summary = summarize(g, extractions, errors, links)
+    return [out / "extract.jsonl", out / "unplaced.jsonl"]
+
+
+def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Path,
+                links: Links | None = None) -> list[Path]:
+    """``tables/`` (CSV + Parquet per node label and edge type) and ``summary.json``."""
+    from .summary import summarize
+    from .tables import write_tables
+
+    out = Path(out)
+    files = write_tables(g, out / "tables", links)
+    summary = summarize(g, extracted, errors, links)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
-    files += [out / "extract.jsonl", out / "unplaced.jsonl", out / "summary.json"]
+    return files + [out / "summary.json"]
+
+
+def write_stores(out: str | Path, options: BuildOptions = BuildOptions()) -> list[Path]:
+    """What is made from the tables: ``add_index.npz`` and ``graph.lbug``."""
+    from .incremental import write_add_index
+
+    out = Path(out)
+    # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
+    files = [write_add_index(out, options)]
     if options.ladybug:
         from .ladybug_store import write_ladybug
 

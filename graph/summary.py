@@ -2,17 +2,36 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import networkx as nx
 
 from .schema import EDGES, NODES
 
-__all__ = ["summarize", "format_summary"]
+__all__ = ["Extracted", "summarize", "format_summary"]
 
 
-def summarize(g: nx.MultiDiGraph, extractions, errors, links=None) -> dict:
-    """The build's figures; ``links`` (a :class:`mandategraph.graph.linking.Links`) holds
-    edge types kept as frames rather than as edges of ``g``."""
+@dataclass(frozen=True)
+class Extracted:
+    """What the summary needs of the extractions, so that they can be let go before linking."""
+
+    documents: int
+    unplaced: int
+
+    @classmethod
+    def of(cls, extractions) -> "Extracted":
+        return cls(len(extractions), sum(len(e.unplaced) for e in extractions))
+
+
+def summarize(g: nx.MultiDiGraph, extracted: "Extracted | list", errors, links=None) -> dict:
+    """The build's figures.
+
+    ``extracted`` is the extractions or their :class:`Extracted` counts;
+    ``links`` (a :class:`mandategraph.graph.linking.Links`) holds edge types
+    kept as frames rather than as edges of ``g``.
+    """
+    if not isinstance(extracted, Extracted):
+        extracted = Extracted.of(extracted)
     framed = links.edges if links is not None else {}
     nodes = Counter(d.get("label") for _, d in g.nodes(data=True))
     edges = Counter(d.get("type") for _, _, d in g.edges(data=True))
@@ -29,16 +48,15 @@ def summarize(g: nx.MultiDiGraph, extractions, errors, links=None) -> dict:
     else:
         themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != "Th:general"}
     with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
-    unplaced = sum(len(e.unplaced) for e in extractions)
     return {
-        "documents": len(extractions),
+        "documents": extracted.documents,
         "failed": [{"path": p, "error": m} for p, m in errors],
         "nodes": {s.label: nodes.get(s.label, 0) for s in NODES},
         "edges": {s.type: edges.get(s.type, 0) for s in EDGES},
         "tasks_per_jurisdiction_year": dict(sorted(per_jy.items())),
         "theme_coverage": round(len(themed & set(tasks)) / len(tasks), 4) if tasks else 0.0,
         "tasks_with_lead": len(with_lead),
-        "unplaced": unplaced,
+        "unplaced": extracted.unplaced,
     }
 
 
