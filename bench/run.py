@@ -155,6 +155,7 @@ class _Stages:
 def stage_pipeline(corpus: Path, out: Path) -> dict:
     from mandategraph.graph.build import (BuildOptions, build_core, iter_extractions, link_core, write_extractions,
                                           write_graph, write_stores)
+    from mandategraph.graph.edge_columns import EdgeColumns
     from mandategraph.graph.summary import Extracted
 
     files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
@@ -182,22 +183,22 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     exs, errors = st.run("extract", extract)
     # The steps of `build`: the extractions are written and let go before linking, the graph and the link
     # frames after the tables (the stores read the tables).
-    g = st.run("graph", build_core, exs)
+    edges = EdgeColumns()
+    g = st.run("graph", build_core, exs, edges)
     st.run("write", write_extractions, exs, out)
     extracted = Extracted.of(exs)
     counts = {"documents": len(exs), "failed": len(errors), "tasks": sum(len(e.tasks) for e in exs)}
     del exs
+    framed = st.run("graph", edges.frames)
+    del edges
     gc.collect()
     options = BuildOptions()
     links = st.run("link", link_core, g, options)
-    st.run("write", write_graph, g, extracted, errors, out, links)
-    counts.update({"nodes": g.number_of_nodes(), "edges": g.number_of_edges() + sum(len(df) for df in links.edges.values()),
-                   "bytes": total, "files": len(files)})
-    by_type: dict[str, int] = {t: len(df) for t, df in links.edges.items()}
-    for _, _, k in g.edges(keys=True):
-        by_type[k] = by_type.get(k, 0) + 1
-    counts["edge_types"] = by_type
-    del g, links
+    framed.update(links.edges)
+    st.run("write", write_graph, g, extracted, errors, out, framed)
+    counts.update({"nodes": g.number_of_nodes(), "edges": sum(len(df) for df in framed.values()),
+                   "bytes": total, "files": len(files), "edge_types": {t: len(df) for t, df in framed.items()}})
+    del g, links, framed
     gc.collect()
     st.run("write", write_stores, out, options)
     # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import networkx as nx
+import pandas as pd
 
 from ..errors import MandateGraphError
 from ..loaders.extract import expand_paths, extract_file
@@ -21,6 +23,7 @@ from ..loaders.model import Extraction
 from .continuity import DEFAULTS as CONTINUITY_DEFAULTS
 from .derived import add_derived
 from .documents import add_document
+from .edge_columns import EdgeColumns
 from .linking import Links, add_links, link_tables
 from .mandates import add_mandates
 from .summary import Extracted
@@ -66,13 +69,16 @@ class BuildResult:
         return self._graph
 
 
-def build_core(extractions: Iterable[Extraction]) -> nx.MultiDiGraph:
-    """Jurisdictions, documents, units, tasks, instruments and mandates: the graph before linking."""
+def build_core(extractions: Iterable[Extraction], edges: EdgeColumns | None = None) -> nx.MultiDiGraph:
+    """Jurisdictions, documents, units, tasks, instruments and mandates: the graph before linking.
+
+    With ``edges``, the edges are collected there as columns, and the graph holds the nodes only.
+    """
     g = nx.MultiDiGraph()
     extractions = sorted(extractions, key=lambda e: (e.meta.jurisdiction.code, e.meta.year or 0, e.meta.source))
     for ex in extractions:
-        did, task_ids = add_document(g, ex)
-        add_mandates(g, ex, did, task_ids)
+        did, task_ids = add_document(g, ex, edges)
+        add_mandates(g, ex, did, task_ids, edges)
     return g
 
 
@@ -135,14 +141,17 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
             extractions.append(res)
         if progress:
             progress(k, len(paths))
-    g = build_core(extractions)
+    edges = EdgeColumns()
+    g = build_core(extractions, edges)
     files = write_extractions(extractions, out)
     extracted = Extracted.of(extractions)
     del extractions  # in g and extract.jsonl now
+    framed = edges.frames()
+    del edges
     links = link_core(g, options)
-    files += write_graph(g, extracted, errors, out, links)
+    files += write_graph(g, extracted, errors, out, {**framed, **links.edges})
     summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
-    del g, links  # the stores below read the tables
+    del g, framed, links  # the stores below read the tables
     files += write_stores(out, options)
     return BuildResult(Path(out), errors, files, summary)
 
@@ -151,7 +160,7 @@ def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: 
                 options: BuildOptions = BuildOptions(), links: Links | None = None) -> list[Path]:
     """Write the build folder of ``g`` (and of ``links``, link edges kept as frames)."""
     files = write_extractions(extractions, out)
-    files += write_graph(g, Extracted.of(extractions), errors, out, links)
+    files += write_graph(g, Extracted.of(extractions), errors, out, links.edges if links is not None else None)
     return files + write_stores(out, options)
 
 
@@ -173,14 +182,15 @@ def write_extractions(extractions: list[Extraction], out: str | Path) -> list[Pa
 
 
 def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Path,
-                links: Links | None = None) -> list[Path]:
-    """``tables/`` (CSV + Parquet per node label and edge type) and ``summary.json``."""
+                framed: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+    """``tables/`` (CSV + Parquet per node label and edge type) and ``summary.json``; ``framed``
+    holds the edges of the types kept as frames rather than in ``g``."""
     from .summary import summarize
     from .tables import write_tables
 
     out = Path(out)
-    files = write_tables(g, out / "tables", links)
-    summary = summarize(g, extracted, errors, links)
+    files = write_tables(g, out / "tables", framed)
+    summary = summarize(g, extracted, errors, framed)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
     return files + [out / "summary.json"]

@@ -54,15 +54,16 @@ def unit_jurisdiction(name: str, kind: str, doc_j: Jurisdiction) -> Jurisdiction
     return doc_j
 
 
-def _add_unit(g: nx.MultiDiGraph, ref: UnitRef, doc_j: Jurisdiction, year: int | None, did: str, span) -> str:
+def _add_unit(g: nx.MultiDiGraph, ref: UnitRef, doc_j: Jurisdiction, year: int | None, did: str, span,
+              edges) -> str:
     j = unit_jurisdiction(ref.unit, ref.kind, doc_j)
-    jid = add_jurisdiction(g, j)
+    jid = add_jurisdiction(g, j, edges)
     uid = unit_id(j.code or j.name, ref.unit)
     if uid not in g:
         g.add_node(uid, label="Unit", name=ref.unit, aliases=[], names_by_year=[], kind=ref.kind,
                    jurisdiction=j.name, is_group=int(ref.kind == "group"),
                    document=did, span_start=span[0], span_end=span[1])
-        g.add_edge(uid, jid, key="BELONGS_TO", type="BELONGS_TO", document=did, span_start=span[0], span_end=span[1])
+        edges.add_edge(uid, jid, key="BELONGS_TO", type="BELONGS_TO", document=did, span_start=span[0], span_end=span[1])
     data = g.nodes[uid]
     if ref.raw not in data["aliases"]:
         data["aliases"] = sorted([*data["aliases"], ref.raw])
@@ -72,18 +73,20 @@ def _add_unit(g: nx.MultiDiGraph, ref: UnitRef, doc_j: Jurisdiction, year: int |
     return uid
 
 
-def add_mandates(g: nx.MultiDiGraph, ex: Extraction, did: str, task_ids: list[str]) -> None:
-    """Add the units of one extraction, their mandates and group memberships."""
+def add_mandates(g: nx.MultiDiGraph, ex: Extraction, did: str, task_ids: list[str], edges=None) -> None:
+    """Add the units of one extraction, their mandates and group memberships (edges to ``edges``,
+    an :class:`~mandategraph.graph.edge_columns.EdgeColumns`, when given)."""
     j = ex.meta.jurisdiction
+    edges = g if edges is None else edges
     for tid, t in zip(task_ids, ex.tasks):
         for type_, refs in (("LEADS", t.lead), ("ASSISTS", t.assist)):
             for ref in refs:
-                uid = _add_unit(g, ref, j, t.year, did, t.span)
-                g.add_edge(uid, tid, key=type_, type=type_, raw=ref.raw, role_word=ref.role_word,
+                uid = _add_unit(g, ref, j, t.year, did, t.span, edges)
+                edges.add_edge(uid, tid, key=type_, type=type_, raw=ref.raw, role_word=ref.role_word,
                            evidence=t.evidence, implied_others=int(ref.implied_others),
                            document=did, span_start=t.span[0], span_end=t.span[1])
     for m in ex.memberships:
         group_ref = UnitRef(raw=m.group, unit=m.group, kind="group")
-        gid = _add_unit(g, group_ref, j, ex.meta.year, did, m.span)
-        uid = _add_unit(g, m.member, j, ex.meta.year, did, m.span)
-        g.add_edge(uid, gid, key="MEMBER_OF", type="MEMBER_OF", document=did, span_start=m.span[0], span_end=m.span[1])
+        gid = _add_unit(g, group_ref, j, ex.meta.year, did, m.span, edges)
+        uid = _add_unit(g, m.member, j, ex.meta.year, did, m.span, edges)
+        edges.add_edge(uid, gid, key="MEMBER_OF", type="MEMBER_OF", document=did, span_start=m.span[0], span_end=m.span[1])

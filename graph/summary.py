@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
+import pandas as pd
 
 from .schema import EDGES, NODES
 
@@ -23,16 +25,16 @@ class Extracted:
         return cls(len(extractions), sum(len(e.unplaced) for e in extractions))
 
 
-def summarize(g: nx.MultiDiGraph, extracted: "Extracted | list", errors, links=None) -> dict:
+def summarize(g: nx.MultiDiGraph, extracted: "Extracted | list", errors,
+              framed: Mapping[str, pd.DataFrame] | None = None) -> dict:
     """The build's figures.
 
     ``extracted`` is the extractions or their :class:`Extracted` counts;
-    ``links`` (a :class:`mandategraph.graph.linking.Links`) holds edge types
-    kept as frames rather than as edges of ``g``.
+    ``framed`` holds the edges of some types as frames rather than as edges of ``g``.
     """
     if not isinstance(extracted, Extracted):
         extracted = Extracted.of(extracted)
-    framed = links.edges if links is not None else {}
+    framed = framed or {}
     nodes = Counter(d.get("label") for _, d in g.nodes(data=True))
     edges = Counter(d.get("type") for _, _, d in g.edges(data=True))
     edges.update({t: len(df) for t, df in framed.items()})
@@ -47,7 +49,10 @@ def summarize(g: nx.MultiDiGraph, extracted: "Extracted | list", errors, links=N
         themed = set(df["source"][df["target"] != "Th:general"])
     else:
         themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != "Th:general"}
-    with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
+    if "LEADS" in framed:
+        with_lead = set(framed["LEADS"]["target"])
+    else:
+        with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
     return {
         "documents": extracted.documents,
         "failed": [{"path": p, "error": m} for p, m in errors],

@@ -8,6 +8,7 @@ CSV and as list columns in Parquet.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import networkx as nx
@@ -90,16 +91,17 @@ def _json_lists(values: pd.Series) -> list[str]:
     return out
 
 
-def write_tables(g: nx.MultiDiGraph, folder: str | Path, links=None) -> list[Path]:
+def write_tables(g: nx.MultiDiGraph, folder: str | Path, framed: Mapping[str, pd.DataFrame] | None = None
+                 ) -> list[Path]:
     """Write every node and edge table as CSV and Parquet; return the paths.
 
-    ``links`` (a :class:`mandategraph.graph.linking.Links`) gives edge types
-    kept as frames rather than as edges of ``g``.
+    ``framed`` gives the edges of some types as frames (the build keeps them
+    so) rather than as edges of ``g``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    framed = links.edges if links is not None else {}
+    framed = framed or {}
     nf = node_frames(g)
     ef = {**edge_frames(g, skip=set(framed)), **{t: _frame(df, ["source", "target"]) for t, df in framed.items()}}
     for spec in NODES:
