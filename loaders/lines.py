@@ -20,15 +20,29 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern], ...] = (
     (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.*)$", re.S)),
 )
 
-_HEADING_FIRST = frozenset(_CN + "(（0123456789０１２３４５６７８９①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_HEADING_FIRST = frozenset(_CN + "(（0123456789０１２３４５６７８９" + _CIRCLED)
+# Each pattern can only match lines starting with its own characters, so a
+# line's first character picks the one or two patterns worth trying (in rank
+# order, as the full list would).
+_HEADINGS_BY_FIRST: dict[str, tuple[tuple[int, re.Pattern], ...]] = {
+    **{c: (HEADING_PATTERNS[0],) for c in _CN},
+    **{c: (HEADING_PATTERNS[1], HEADING_PATTERNS[3]) for c in "(（"},
+    **{c: (HEADING_PATTERNS[2],) for c in "0123456789０１２３４５６７８９"},
+    **{c: (HEADING_PATTERNS[4],) for c in _CIRCLED},
+}
 _NOISE = re.compile(
     r"^(?:无障碍阅读.*|关怀版.*|返回首页|网站首页.*|打印本页.*|打印整页.*|打印内容.*|关闭窗口.*|【?打印】?|【?关闭】?|"
     r"扫码使用手机浏览本页内容|扫一扫.*|分享到[:：]?.*|分享|字号[:：]?.*|[—–-]+\s*\d+\s*[—–-]+|第\s*\d+\s*页.*|"
     r"上一篇.*|下一篇.*|当前位置.*|来源[:：].*|信息来源[:：].*|阅读次数.*|浏览次数.*|访问量.*|[|｜\s]+)$"
 )
+# First characters _NOISE can start with (whitespace aside): one set lookup
+# turns away the prose lines that make up most of a document.
+_NOISE_FIRST = frozenset("无关返网打【扫分字—–-第上下当来信阅浏访|｜")
 _TITLE = re.compile(r"(?:工作要点|要点|任务清单|重点任务清单|任务分解表|分解表|任务分工|工作分工|名单|清单|实施方案|工作方案|一览表)\s*$")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _SIGNATURE_END = re.compile(r"(?:人民政府办公室|人民政府|办公室|办公厅|领导小组|委员会|政府)$")
+_SIGNATURE_LAST = frozenset("室府厅组会")  # the last characters _SIGNATURE_END accepts
 _ANNEX = re.compile(r"^附\s*件\s*(\d*)\s*[:：]?\s*$")
 _ATTACH_LIST = re.compile(r"^附\s*件\s*[:：]\s*\S")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？!?]")
@@ -63,7 +77,7 @@ def heading(line: str) -> tuple[int, str, str] | None:
     s = line.strip(" \t\u3000\xa0")
     if not s or s[0] not in _HEADING_FIRST:
         return None
-    for rank, pat in HEADING_PATTERNS:
+    for rank, pat in _HEADINGS_BY_FIRST[s[0]]:
         m = pat.match(s)
         if m:
             return rank, normalize_marker(rank, m.group(1)), m.group(2)
@@ -91,7 +105,9 @@ def is_noise(line: str) -> bool:
     (True, True, True)
     """
     s = line.strip(" \t\u3000\xa0")
-    return bool(s) and bool(_NOISE.match(s))
+    if not s or (s[0] not in _NOISE_FIRST and not s[0].isspace()):
+        return False
+    return bool(_NOISE.match(s))
 
 
 def is_title(line: str) -> bool:
@@ -113,7 +129,7 @@ def is_date_line(line: str) -> bool:
 
 
 def is_signature(line: str) -> bool:
-    if len(line) > 60:
+    if len(line) > 60 or line.rstrip()[-1:] not in _SIGNATURE_LAST:
         return False
     s = _WS.sub("", line)
     return 4 <= len(s) <= 40 and not _SENTENCE_PUNCT.search(s) and "，" not in s and "," not in s and bool(_SIGNATURE_END.search(s))
@@ -121,10 +137,14 @@ def is_signature(line: str) -> bool:
 
 def annex_marker(line: str) -> str | None:
     """``"附件1"`` for a line that starts an annex (附件 / 附件1 / 附件 1)."""
-    m = _ANNEX.match(line.strip(" \t\u3000\xa0"))
+    s = line.strip(" \t\u3000\xa0")
+    if s[:1] != "附":
+        return None
+    m = _ANNEX.match(s)
     return f"附件{m.group(1)}" if m else None
 
 
 def attachment_list(line: str) -> bool:
     """The 附件: line of a notice that lists its attachments."""
-    return bool(_ATTACH_LIST.match(line.strip(" \t\u3000\xa0")))
+    s = line.strip(" \t\u3000\xa0")
+    return s[:1] == "附" and bool(_ATTACH_LIST.match(s))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import add
 
 from .lines import annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title
 from .tables import Row, Table, is_header_cell, split_pipe
@@ -57,14 +59,17 @@ class Parsed:
 
 _NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
 _ROW_NUMBER = re.compile(r"^\d{1,3}$")
+# compact() keeps the first character of a line unless it is whitespace or NUL
+# (neither printable), so only these can start a 序号 / 编号 header line.
+_LINECELLS_FIRST = frozenset("序编")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
-    out, pos = [], 0
-    for line in text.split("\n"):
-        out.append((pos, line))
-        pos += len(line) + 1
-    return out
+    """``(offset, line)`` of every line (offsets summed at C speed: a line starts
+    after the lengths of the lines before it and their line breaks)."""
+    lines = text.split("\n")
+    lengths = accumulate(map(len, lines), initial=0)
+    return list(zip(map(add, lengths, range(len(lines))), lines))
 
 
 def walk(text: str) -> Parsed:
@@ -110,7 +115,8 @@ def walk(text: str) -> Parsed:
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
-        if compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
+        if (s[0] in _LINECELLS_FIRST or not s[0].isprintable()) and compact(s) in ("序号", "编号") \
+                and _is_linecells_header(lines, i):
             table, i = _read_linecells(lines, i, pending_title)
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
@@ -183,7 +189,7 @@ def walk(text: str) -> Parsed:
             parsed.unplaced.append((off, lineno, s, "text outside any numbered item or table"))
         i += 1
     # Sections such as 一、总体要求 are preamble, not tasks.
-    parsed.items = [it for it in parsed.items if not (_NON_TASK_SECTIONS.match(_first_words(it)) and it.rank == 1)]
+    parsed.items = [it for it in parsed.items if not (it.rank == 1 and _NON_TASK_SECTIONS.match(_first_words(it)))]
     return parsed
 
 
