@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from functools import lru_cache
 import os
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ from .deadlines import find_milestones, parse_deadline
 from .instruments import find_instruments
 from .lines import compact, heading
 from .metadata import read_metadata
-from .model import DocumentMeta, Extraction, Membership, Task, Unplaced
+from .model import DocumentMeta, Extraction, Membership, Task, UnitRef, Unplaced
 from .reading import RawDocument, read_document
 from .roles import LEAD, is_responsibility_slot, parse_slot
 from .structure import Item, Parsed, walk
@@ -169,39 +170,44 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     unplaced: list[Unplaced] = []
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
-    rows = [list(r.cells) for r in table.rows]
-    if table.encoding == "linecells":
-        rows = [_assign_linecells(r, roles) for r in rows]
+    linecells = table.encoding == "linecells"
+    if linecells:
+        rows = [_assign_linecells(r.cells, roles) for r in table.rows]
+    else:
+        rows = [list(r.cells) for r in table.rows]
     ncol = len(roles)
     rows = [r + [""] * (ncol - len(r)) for r in rows]
+    gcol = roles.index("group") if "group" in roles else None
     groups: list[int] | None = None
-    if "group" in roles and table.encoding != "linecells":
-        gcol = roles.index("group")
-        groups, g = [], -1
+    if gcol is not None and not linecells:
+        groups, g, last = [], -1, None
         for r in rows:
             if r[gcol].strip():
                 g += 1
+                last = r[gcol]
+            elif last is not None:
+                r[gcol] = last  # a merged work-task cell: the one above
             groups.append(g)
-        for ridx, r in enumerate(rows):
-            if not r[gcol].strip() and groups[ridx] >= 0:
-                r[gcol] = next(rows[k][gcol] for k in range(ridx, -1, -1) if rows[k][gcol].strip())
     # A blank lead or deadline cell is a merged cell; a blank assist cell just means none.
     for c, role in enumerate(roles):
         if role in ("lead", "deadline") or (role == "assist" and groups is not None):
             col = fill_merged([r[c] for r in rows], groups)
             for r, v in zip(rows, col):
                 r[c] = v
+    text_cols = [c for c, role in enumerate(roles) if role == "text"]
+    number_col = roles.index("number") if "number" in roles else None
+    unit_cols = [(c, role) for c, role in enumerate(roles) if role in ("lead", "assist")]
+    deadline_col = roles.index("deadline") if "deadline" in roles else None
     tasks = []
     section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
     for row, cells in zip(table.rows, rows):
-        text_cells = [cells[c] for c, role in enumerate(roles) if role == "text"]
-        raw_text = "\n".join(t for t in text_cells if t.strip())
-        number = next((compact(cells[c]) for c, role in enumerate(roles) if role == "number"), "")
+        raw_text = "\n".join(t for t in (cells[c] for c in text_cols) if t.strip())
+        number = compact(cells[number_col]) if number_col is not None else ""
         path: list[str]
         marker = ""
-        if "group" in roles:
-            gcell = cells[roles.index("group")]
-            if table.encoding == "linecells":
+        if gcol is not None:
+            gcell = cells[gcol]
+            if linecells:
                 for hl in gcell.split("\n"):
                     h = heading(hl)
                     if h:
@@ -209,12 +215,12 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
                 path = [*section]
             else:
                 path = [row_group_key(gcell)] if gcell.strip() else []
+                h = heading(raw_text.lstrip())
+                if h and h[0] >= 3:
+                    marker = h[1]
+                    raw_text = h[2]
         else:
             path = [*section]
-        h = heading(raw_text.lstrip())
-        if h and h[0] >= 3 and "group" in roles and table.encoding != "linecells":
-            marker = h[1]
-            raw_text = h[2]
         text = compact(raw_text)
         if number:
             path.append(number)
@@ -227,25 +233,47 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
             if any(compact(c) for c in cells):
                 unplaced.append(Unplaced((row.start, row.end), row.line, compact(" ".join(cells))[:80], "table row without task text"))
             continue
-        lead, assist, evidence = [], [], []
-        for c, role in enumerate(roles):
-            if role in ("lead", "assist") and cells[c].strip():
-                l, a = parse_slot(cells[c], role, aliases)
-                lead += [u for u in l if u.raw not in {x.raw for x in lead}]
-                assist += [u for u in a if u.raw not in {x.raw for x in assist}]
-                evidence.append(compact(cells[c]))
-        deadline = None
-        if "deadline" in roles:
-            deadline = parse_deadline(cells[roles.index("deadline")], meta.year)
+        lead, assist, evidence = _row_units(tuple((cells[c], role) for c, role in unit_cols), aliases)
+        deadline = parse_deadline(cells[deadline_col], meta.year) if deadline_col is not None else None
         tasks.append(Task(
             document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="table",
             path=path, marker=marker, text=text, lead=lead, assist=assist, deadline=deadline,
-            span=(row.start, row.end), evidence="；".join(evidence), instruments=find_instruments(text),
+            span=(row.start, row.end), evidence=evidence, instruments=find_instruments(text),
             milestones=find_milestones(text), table=table.title,
         ))
     return tasks, unplaced
 
 
+def _row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[list[UnitRef], list[UnitRef], str]:
+    """Lead units, assist units and evidence of a row's unit cells ``(cell, role)``."""
+    if aliases is None:
+        lead, assist, evidence = _row_units_cached(unit_cells)
+        return list(lead), list(assist), evidence
+    return _read_row_units(unit_cells, aliases)
+
+
+@lru_cache(maxsize=16384)
+def _row_units_cached(unit_cells: tuple[tuple[str, str], ...]) -> tuple[tuple[UnitRef, ...], tuple[UnitRef, ...], str]:
+    # Rows of a plan repeat the same unit cells (a merged cell fills a block of
+    # rows), so rows read with the default alias table share one reading.
+    lead, assist, evidence = _read_row_units(unit_cells, None)
+    return tuple(lead), tuple(assist), evidence
+
+
+def _read_row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[list[UnitRef], list[UnitRef], str]:
+    lead: list[UnitRef] = []
+    assist: list[UnitRef] = []
+    evidence = []
+    for cell, role in unit_cells:
+        if cell.strip():
+            l, a = parse_slot(cell, role, aliases)
+            lead += [u for u in l if u.raw not in {x.raw for x in lead}]
+            assist += [u for u in a if u.raw not in {x.raw for x in assist}]
+            evidence.append(compact(cell))
+    return lead, assist, "；".join(evidence)
+
+
+@lru_cache(maxsize=256)
 def _rank_of(marker: str) -> int:
     h = heading(marker if marker.endswith((".", "）")) else marker + "、")
     return h[0] if h else 9
@@ -259,7 +287,10 @@ def _assign_linecells(cells: list[str], roles: list[str]) -> list[str]:
         out[0] = rest.pop(0)
     if "group" in roles:
         heads = []
-        while rest and heading(rest[0]) and heading(rest[0])[0] <= 2:
+        while rest:
+            h = heading(rest[0])
+            if not (h and h[0] <= 2):
+                break
             heads.append(rest.pop(0))
         out[roles.index("group")] = "\n".join(heads)
     tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
