@@ -31,6 +31,9 @@ _OPEN = "(（〈<《【["
 _CLOSE = ")）〉>》】]"
 _SEPARATORS = "、，,；;"
 _WS = re.compile(r"[\s\u3000\xa0]+")
+# The only characters split_units acts on: the scan jumps from one to the next
+# instead of looking at every character of a long unit list in Python.
+_SPLIT_MARKS = re.compile("[" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "\n]")
 
 # Unit-like endings: what a government unit's name ends with.
 _UNIT_END = re.compile(
@@ -71,8 +74,6 @@ def split_units(text: str) -> list[UnitPiece]:
     pieces: list[UnitPiece] = []
     depth = 0
     start = 0
-    i = 0
-    n = len(text)
 
     def flush(end: int) -> None:
         chunk = text[start:end]
@@ -81,7 +82,8 @@ def split_units(text: str) -> list[UnitPiece]:
             trail = len(chunk.rstrip(" \t\n\u3000\xa0"))
             pieces.append(UnitPiece(chunk[lead:trail], start + lead, start + trail))
 
-    while i < n:
+    for m in _SPLIT_MARKS.finditer(text):
+        i = m.start()
         ch = text[i]
         if ch in _OPEN:
             depth += 1
@@ -95,8 +97,7 @@ def split_units(text: str) -> list[UnitPiece]:
             if left and looks_like_unit(left):
                 flush(i)
                 start = i + 1
-        i += 1
-    flush(n)
+    flush(len(text))
     return pieces
 
 
@@ -226,6 +227,19 @@ def unit_kind(name: str) -> str:
 
 def make_unit(raw_piece: str, role_word: str = "", aliases: Mapping[str, str] | None = None) -> UnitRef | None:
     """A :class:`UnitRef` from one list element, or None if nothing is left."""
+    if aliases is None:
+        return _make_unit_cached(raw_piece, role_word)
+    return _make_unit(raw_piece, role_word, aliases)
+
+
+@lru_cache(maxsize=65536)
+def _make_unit_cached(raw_piece: str, role_word: str) -> UnitRef | None:
+    # The same units are named in document after document (UnitRef is frozen,
+    # so one instance serves them all).
+    return _make_unit(raw_piece, role_word, None)
+
+
+def _make_unit(raw_piece: str, role_word: str, aliases: Mapping[str, str] | None) -> UnitRef | None:
     cleaned = clean_unit(raw_piece)
     cleaned, implied = strip_catch_all(cleaned)
     if not cleaned:
