@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HEADING_PATTERNS", "heading", "is_noise", "is_title", "is_date_line", "is_signature",
+__all__ = ["HEADING_PATTERNS", "heading", "may_be_furniture", "is_noise", "is_title", "is_date_line", "is_signature",
            "annex_marker", "attachment_list", "normalize_marker", "compact"]
 
 _CN = "一二三四五六七八九十百零〇"
@@ -96,6 +96,27 @@ def normalize_marker(rank: int, token: str) -> str:
     if rank == 4:
         return f"（{int(token)}）"
     return token
+
+
+# Furniture lines start with a noise word, 附 (annexes, attachment lists),
+# 序 / 编 (a 序号 header) or a digit (dates), or end as a title (点单表工案) or
+# a signature (室府厅组会) do; whitespace and NUL are not printable.
+_FURNITURE_FIRST = _NOISE_FIRST | frozenset("附序编")
+_FURNITURE_LAST = frozenset("点单表工案室府厅组会")
+
+
+def may_be_furniture(s: str) -> bool:
+    """Whether a non-empty stripped line could be anything but prose or a heading:
+    noise, an annex or attachment marker, a 序号 header, a title, a date or a
+    signature. It only looks at the line's first and last characters, so the
+    walker asks the tests themselves of the few lines that pass.
+
+    >>> may_be_furniture("附件1"), may_be_furniture("2022年7月18日"), may_be_furniture("（一）加强解读。")
+    (True, True, False)
+    """
+    first, last = s[0], s[-1]
+    return (first in _FURNITURE_FIRST or last in _FURNITURE_LAST or first.isdecimal()
+            or not first.isprintable() or not last.isprintable())
 
 
 def is_noise(line: str) -> bool:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import add
 
-from .lines import annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title
+from .lines import (annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title,
+                    may_be_furniture)
 from .tables import Row, Table, is_header_cell, split_pipe
 
 __all__ = ["Item", "MemberList", "Parsed", "walk"]
@@ -59,9 +60,7 @@ class Parsed:
 
 _NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
 _ROW_NUMBER = re.compile(r"^\d{1,3}$")
-# compact() keeps the first character of a line unless it is whitespace or NUL
-# (neither printable), so only these can start a 序号 / 编号 header line.
-_LINECELLS_FIRST = frozenset("序编")
+_DASH = re.compile(r"^[—–-]")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -95,7 +94,8 @@ def walk(text: str) -> Parsed:
         if not s:
             i += 1
             continue
-        if is_noise(s):
+        furniture = may_be_furniture(s)  # False for most lines: the tests below cannot match them
+        if furniture and is_noise(s):
             parsed.furniture.append(s)
             i += 1
             continue
@@ -115,52 +115,53 @@ def walk(text: str) -> Parsed:
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
-        if (s[0] in _LINECELLS_FIRST or not s[0].isprintable()) and compact(s) in ("序号", "编号") \
-                and _is_linecells_header(lines, i):
+        if furniture and compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
             table, i = _read_linecells(lines, i, pending_title)
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
         # --- annexes, attachment lists, titles, signatures ----------------------
-        if annex_marker(s):
-            current, in_attachment_list = None, False
-            i += 1
-            continue
-        if attachment_list(s):
-            current, in_attachment_list = None, True
-            i += 1
-            continue
-        if is_title(s):
-            title = compact(s)
-            parsed.titles.append((lineno, title))
-            pending_title = title
-            current = None
-            if title.endswith("名单"):
-                j = i + 1
-                while j < n and not lines[j][1].strip():
-                    j += 1
-                if j < n and lines[j][1].count("、") >= 2:
-                    group = re.sub(r"^\d+\s*[.．、]\s*", "", title)[: -len("名单")]
-                    parsed.member_lists.append(MemberList(group, lines[j][1], lines[j][0], j + 1))
-                    i = j + 1
-                    continue
-            i += 1
-            continue
-        if in_attachment_list and heading(s) and heading(s)[0] == 3:
-            i += 1
-            continue
-        if is_date_line(s):
-            parsed.dates.append(compact(s))
-            current = None
-            i += 1
-            continue
-        if is_signature(s) and (i + 1 < n and is_date_line(_next_nonblank(lines, i))):
-            parsed.signatures.append(compact(s))
-            current = None
-            i += 1
-            continue
-        # --- headings and prose ---------------------------------------------------
+        if furniture:
+            if annex_marker(s):
+                current, in_attachment_list = None, False
+                i += 1
+                continue
+            if attachment_list(s):
+                current, in_attachment_list = None, True
+                i += 1
+                continue
+            if is_title(s):
+                title = compact(s)
+                parsed.titles.append((lineno, title))
+                pending_title = title
+                current = None
+                if title.endswith("名单"):
+                    j = i + 1
+                    while j < n and not lines[j][1].strip():
+                        j += 1
+                    if j < n and lines[j][1].count("、") >= 2:
+                        group = re.sub(r"^\d+\s*[.．、]\s*", "", title)[: -len("名单")]
+                        parsed.member_lists.append(MemberList(group, lines[j][1], lines[j][0], j + 1))
+                        i = j + 1
+                        continue
+                i += 1
+                continue
         h = heading(s)
+        if in_attachment_list and h and h[0] == 3:
+            i += 1
+            continue
+        if furniture:
+            if is_date_line(s):
+                parsed.dates.append(compact(s))
+                current = None
+                i += 1
+                continue
+            if is_signature(s) and (i + 1 < n and is_date_line(_next_nonblank(lines, i))):
+                parsed.signatures.append(compact(s))
+                current = None
+                i += 1
+                continue
+        # --- headings and prose ---------------------------------------------------
         if h:
             rank, marker, rest = h
             in_attachment_list = False
@@ -371,18 +372,22 @@ def _read_linecells(lines, i: int, title: str) -> tuple[Table, int]:
     while i < len(lines):
         off, raw = lines[i]
         s = raw.strip(" \t\u3000\xa0")
-        if not s or is_noise(s):
-            if s and is_noise(s) and row is not None and not re.match(r"^[—–-]", s):
+        if not s:
+            i += 1
+            continue
+        furniture = may_be_furniture(s)
+        if furniture and is_noise(s):
+            if row is not None and not _DASH.match(s):
                 break  # page furniture after the table ends it
             i += 1
             continue
-        if _ROW_NUMBER.match(s) and int(s) == expected:
+        if len(s) <= 3 and _ROW_NUMBER.match(s) and int(s) == expected:
             row = Row([s], off, off + len(raw), i + 1)
             table.rows.append(row)
             expected += 1
             i += 1
             continue
-        if row is None or annex_marker(s) or is_title(s) and not heading(s):
+        if row is None or furniture and (annex_marker(s) or is_title(s) and not heading(s)):
             break
         row.cells.append(s)
         row.end = off + len(raw)
