@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import accumulate
-from operator import add
 
 from .lines import (annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title,
                     may_be_furniture)
@@ -64,11 +62,11 @@ _DASH = re.compile(r"^[—–-]")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
-    """``(offset, line)`` of every line (offsets summed at C speed: a line starts
-    after the lengths of the lines before it and their line breaks)."""
-    lines = text.split("\n")
-    lengths = accumulate(map(len, lines), initial=0)
-    return list(zip(map(add, lengths, range(len(lines))), lines))
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
 
 
 def walk(text: str) -> Parsed:
