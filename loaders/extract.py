@@ -31,6 +31,8 @@ __all__ = ["extract_text", "extract_file", "iter_extract", "extract_files"]
 # A parenthetical, with one level of nested brackets (市委宣传部(市新闻办)).
 _PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300}?)[)）]")
 _SENTENCE_END = "。；;！!？?"
+_SPACES = re.compile(r"[ \t\u3000]*")
+_SLOT_STOP = re.compile(r"[ \t\u3000]*[。；;]")  # the full stop that closes a slot's clause
 _LEADING_PUNCT = "。，,；;、：: \n\t\u3000"
 
 
@@ -56,15 +58,18 @@ class _Region:
 def _slots(text: str) -> list[tuple[int, int, str]]:
     """Responsibility parentheticals in an item's text: (start, end, content)."""
     out = []
+    n = len(text)
     for m in _PAREN.finditer(text):
         content = m.group(1)
         if not is_responsibility_slot(content):
             continue
-        before = text[: m.start()].rstrip(" \n\t\u3000")
-        after = text[m.end():].lstrip(" \t\u3000")
-        at_sentence_edge = (not before or before[-1] in _SENTENCE_END or not after
-                            or after[0] in _SENTENCE_END + "\n")
-        if at_sentence_edge:
+        # The characters around the slot, spaces skipped (looked up in place:
+        # copying the text before and after each slot made long items quadratic).
+        b = m.start()
+        while b and text[b - 1] in " \n\t\u3000":
+            b -= 1
+        a = _SPACES.match(text, m.end()).end()
+        if not b or text[b - 1] in _SENTENCE_END or a == n or text[a] in _SENTENCE_END or text[a] == "\n":
             out.append((m.start(), m.end(), content))
     return out
 
@@ -103,8 +108,7 @@ def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
     return spans, ",".join(units), deadline
 
 
-def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
-    region = _Region(item.segments)
+def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> list[Task]:
     text = region.text
     labelled, label_units, label_deadline = _labelled_slots(text) if "：" in text or ":" in text else ([], "", "")
     if labelled:
@@ -117,11 +121,8 @@ def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
     groups: list[tuple[int, int, tuple[int, int, str] | None]] = []  # (start, end, slot)
     prev = 0
     for start, end, content in slots:
-        tail = end
-        rest = text[end:]
-        stripped = rest.lstrip(" \t\u3000")
-        if stripped[:1] in ("。", "；", ";"):
-            tail = end + (len(rest) - len(stripped)) + 1
+        stop = _SLOT_STOP.match(text, end)
+        tail = stop.end() if stop else end
         groups.append((prev, tail, (start, end, content)))
         prev = tail
     trailing = text[prev:]
@@ -171,8 +172,13 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
     linecells = table.encoding == "linecells"
+    heads: list[list[tuple[int, str, str]]] = []  # a one-cell-per-line row's section headings
     if linecells:
-        rows = [_assign_linecells(r.cells, roles) for r in table.rows]
+        rows = []
+        for r in table.rows:
+            cells, row_heads = _assign_linecells(r.cells, roles)
+            rows.append(cells)
+            heads.append(row_heads)
     else:
         rows = [list(r.cells) for r in table.rows]
     ncol = len(roles)
@@ -200,7 +206,7 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     deadline_col = roles.index("deadline") if "deadline" in roles else None
     tasks = []
     section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
-    for row, cells in zip(table.rows, rows):
+    for k, (row, cells) in enumerate(zip(table.rows, rows)):
         raw_text = "\n".join(t for t in (cells[c] for c in text_cols) if t.strip())
         number = compact(cells[number_col]) if number_col is not None else ""
         path: list[str]
@@ -208,10 +214,8 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
         if gcol is not None:
             gcell = cells[gcol]
             if linecells:
-                for hl in gcell.split("\n"):
-                    h = heading(hl)
-                    if h:
-                        section = [p for p in section if _rank_of(p) < h[0]] + [h[1]]
+                for h in heads[k]:
+                    section = [p for p in section if _rank_of(p) < h[0]] + [h[1]]
                 path = [*section]
             else:
                 path = [row_group_key(gcell)] if gcell.strip() else []
@@ -279,27 +283,30 @@ def _rank_of(marker: str) -> int:
     return h[0] if h else 9
 
 
-def _assign_linecells(cells: list[str], roles: list[str]) -> list[str]:
-    """Cells of a one-cell-per-line row put into columns (headings go to the group column)."""
+def _assign_linecells(cells: list[str], roles: list[str]) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """Cells of a one-cell-per-line row put into columns (headings go to the group
+    column), and those headings as read by :func:`heading`."""
     out = [""] * len(roles)
     rest = list(cells)
+    heads: list[tuple[int, str, str]] = []
     if roles and roles[0] == "number" and rest:
         out[0] = rest.pop(0)
     if "group" in roles:
-        heads = []
+        texts = []
         while rest:
             h = heading(rest[0])
             if not (h and h[0] <= 2):
                 break
-            heads.append(rest.pop(0))
-        out[roles.index("group")] = "\n".join(heads)
+            texts.append(rest.pop(0))
+            heads.append(h)
+        out[roles.index("group")] = "\n".join(texts)
     tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
     text_col = roles.index("text")
     for c in reversed(tail_cols):
         if len(rest) > 1:
             out[c] = rest.pop()
     out[text_col] = "\n".join(rest)
-    return out
+    return out, heads
 
 
 def extract_text(text: str, source: str, *, jurisdiction: str | None = None, year: int | None = None,
@@ -318,11 +325,12 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         meta.encoding, meta.format, meta.checksum, meta.traditional = raw.encoding, raw.format, raw.checksum, raw.traditional
     events: list[tuple[int, list[Task]]] = []
     for item in parsed.items:
-        if item.children and not _carries_own_task(_Region(item.segments).text):
-            continue  # a heading of its sub-items
         if not item.segments:
-            continue
-        events.append((item.start, _prose_tasks(item, meta, aliases)))
+            continue  # a bare heading: nothing of its own to carry
+        region = _Region(item.segments)
+        if item.children and not _carries_own_task(region.text):
+            continue  # a heading of its sub-items
+        events.append((item.start, _prose_tasks(item, region, meta, aliases)))
     unplaced = [Unplaced((o, o + len(t)), ln, t[:80], why) for o, ln, t, why in parsed.unplaced]
     for table in parsed.tables:
         tasks, lost = _table_tasks(table, meta, aliases)

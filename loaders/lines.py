@@ -21,7 +21,6 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern], ...] = (
 )
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_HEADING_FIRST = frozenset(_CN + "(（0123456789０１２３４５６７８９" + _CIRCLED)
 # Each pattern can only match lines starting with its own characters, so a
 # line's first character picks the one or two patterns worth trying (in rank
 # order, as the full list would).
@@ -75,9 +74,8 @@ def heading(line: str) -> tuple[int, str, str] | None:
     True
     """
     s = line.strip(" \t\u3000\xa0")
-    if not s or s[0] not in _HEADING_FIRST:
-        return None
-    for rank, pat in _HEADINGS_BY_FIRST[s[0]]:
+    patterns = _HEADINGS_BY_FIRST.get(s[:1], ())
+    for rank, pat in patterns:
         m = pat.match(s)
         if m:
             return rank, normalize_marker(rank, m.group(1)), m.group(2)
