@@ -175,8 +175,9 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     heads: list[list[tuple[int, str, str]]] = []  # a one-cell-per-line row's section headings
     if linecells:
         rows = []
+        layout = _linecells_layout(tuple(roles))
         for r in table.rows:
-            cells, row_heads = _assign_linecells(r.cells, roles)
+            cells, row_heads = _assign_linecells(r.cells, layout)
             rows.append(cells)
             heads.append(row_heads)
     else:
@@ -201,13 +202,17 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
             for r, v in zip(rows, col):
                 r[c] = v
     text_cols = [c for c, role in enumerate(roles) if role == "text"]
+    text_col = text_cols[0] if len(text_cols) == 1 else None  # the usual single task column
     number_col = roles.index("number") if "number" in roles else None
     unit_cols = [(c, role) for c, role in enumerate(roles) if role in ("lead", "assist")]
     deadline_col = roles.index("deadline") if "deadline" in roles else None
     tasks = []
     section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
     for k, (row, cells) in enumerate(zip(table.rows, rows)):
-        raw_text = "\n".join(t for t in (cells[c] for c in text_cols) if t.strip())
+        if text_col is not None:
+            raw_text = cells[text_col] if cells[text_col].strip() else ""
+        else:
+            raw_text = "\n".join(t for t in (cells[c] for c in text_cols) if t.strip())
         number = compact(cells[number_col]) if number_col is not None else ""
         path: list[str]
         marker = ""
@@ -283,15 +288,25 @@ def _rank_of(marker: str) -> int:
     return h[0] if h else 9
 
 
-def _assign_linecells(cells: list[str], roles: list[str]) -> tuple[list[str], list[tuple[int, str, str]]]:
+@lru_cache(maxsize=64)
+def _linecells_layout(roles: tuple[str, ...]) -> tuple[int, bool, int | None, int, tuple[int, ...]]:
+    """Where a one-cell-per-line row's cells go: (columns, number first, group
+    column, text column, the other columns from the last)."""
+    tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
+    return (len(roles), bool(roles) and roles[0] == "number", roles.index("group") if "group" in roles else None,
+            roles.index("text"), tuple(reversed(tail_cols)))
+
+
+def _assign_linecells(cells: list[str], layout) -> tuple[list[str], list[tuple[int, str, str]]]:
     """Cells of a one-cell-per-line row put into columns (headings go to the group
     column), and those headings as read by :func:`heading`."""
-    out = [""] * len(roles)
+    ncol, number_first, group_col, text_col, tail_cols = layout
+    out = [""] * ncol
     rest = list(cells)
     heads: list[tuple[int, str, str]] = []
-    if roles and roles[0] == "number" and rest:
+    if number_first and rest:
         out[0] = rest.pop(0)
-    if "group" in roles:
+    if group_col is not None:
         texts = []
         while rest:
             h = heading(rest[0])
@@ -299,10 +314,8 @@ def _assign_linecells(cells: list[str], roles: list[str]) -> tuple[list[str], li
                 break
             texts.append(rest.pop(0))
             heads.append(h)
-        out[roles.index("group")] = "\n".join(texts)
-    tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
-    text_col = roles.index("text")
-    for c in reversed(tail_cols):
+        out[group_col] = "\n".join(texts)
+    for c in tail_cols:
         if len(rest) > 1:
             out[c] = rest.pop()
     out[text_col] = "\n".join(rest)
