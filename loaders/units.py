@@ -30,7 +30,6 @@ __all__ = [
 _OPEN = "(（〈<《【["
 _CLOSE = ")）〉>》】]"
 _SEPARATORS = "、，,；;"
-_WS = re.compile(r"[\s\u3000\xa0]+")
 # The only characters split_units acts on: the scan jumps from one to the next
 # instead of looking at every character of a long unit list in Python.
 _SPLIT_MARKS = re.compile("[" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "\n]")
@@ -107,7 +106,7 @@ def clean_unit(raw: str) -> str:
     >>> clean_unit("市国 资委")
     '市国资委'
     """
-    return _WS.sub("", raw).strip("。.:：")
+    return "".join(raw.split()).strip("。.:：")  # split() cuts on every space and line break
 
 
 def strip_catch_all(name: str) -> tuple[str, bool]:
