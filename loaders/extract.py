@@ -29,7 +29,9 @@ from .units import iter_units
 __all__ = ["extract_text", "extract_file", "iter_extract", "extract_files"]
 
 # A parenthetical, with one level of nested brackets (市委宣传部(市新闻办)).
-_PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300}?)[)）]")
+# Greedy, not lazy: the content cannot run past a closing bracket either way,
+# so both find the same slots, and greedy needs no retry at each character.
+_PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300})[)）]")
 _SENTENCE_END = "。；;！!？?"
 _SPACES = re.compile(r"[ \t\u3000]*")
 _SLOT_STOP = re.compile(r"[ \t\u3000]*[。；;]")  # the full stop that closes a slot's clause

@@ -218,6 +218,16 @@ def _is_tsv_header(raw: str) -> bool:
     return _header_like(raw.split("\t"))
 
 
+def _pipe_width(line: str) -> int:
+    """``len(split_pipe(line))`` without making the cells (asked of every line of a wrapped row)."""
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return s.count("|") + 1
+
+
 def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
     off, raw = lines[i]
     header = split_pipe(raw)
@@ -233,14 +243,14 @@ def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
         if is_noise(s) and "|" not in s.strip("| "):
             break
         if "|" not in raw:
-            if pending is None or len(split_pipe(pending[2])) >= len(header):
+            if pending is None or _pipe_width(pending[2]) >= len(header):
                 break
             pending = (pending[0], pending[1], pending[2] + raw)
             i += 1
             continue
         if pending is not None:
             prev_off, prev_line, prev_raw = pending
-            if len(split_pipe(prev_raw)) < len(header):
+            if _pipe_width(prev_raw) < len(header):
                 pending = (prev_off, prev_line, prev_raw + raw)
                 i += 1
                 continue
