@@ -208,6 +208,7 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     number_col = roles.index("number") if "number" in roles else None
     unit_cols = [(c, role) for c, role in enumerate(roles) if role in ("lead", "assist")]
     deadline_col = roles.index("deadline") if "deadline" in roles else None
+    document, jurisdiction, year = meta.source, meta.jurisdiction.name, meta.year
     tasks = []
     section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
     for k, (row, cells) in enumerate(zip(table.rows, rows)):
@@ -244,10 +245,10 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
             if any(compact(c) for c in cells):
                 unplaced.append(Unplaced((row.start, row.end), row.line, compact(" ".join(cells))[:80], "table row without task text"))
             continue
-        lead, assist, evidence = _row_units(tuple((cells[c], role) for c, role in unit_cols), aliases)
-        deadline = parse_deadline(cells[deadline_col], meta.year) if deadline_col is not None else None
+        lead, assist, evidence = _row_units(tuple([(cells[c], role) for c, role in unit_cols]), aliases)
+        deadline = parse_deadline(cells[deadline_col], year) if deadline_col is not None else None
         tasks.append(Task(
-            document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="table",
+            document=document, jurisdiction=jurisdiction, year=year, source="table",
             path=path, marker=marker, text=text, lead=lead, assist=assist, deadline=deadline,
             span=(row.start, row.end), evidence=evidence, instruments=find_instruments(text),
             milestones=find_milestones(text), table=table.title,
