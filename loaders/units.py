@@ -70,16 +70,25 @@ def split_units(text: str) -> list[UnitPiece]:
     >>> [p.text for p in split_units("市大\\n数据局、市政府办公室\\n市司法局")]
     ['市大\\n数据局', '市政府办公室', '市司法局']
     """
-    pieces: list[UnitPiece] = []
+    return [UnitPiece(text[a:b], a, b) for a, b in _piece_spans(text)]
+
+
+_PIECE_SPACE = " \t\n\u3000\xa0"
+
+
+def _piece_spans(text: str) -> list[tuple[int, int]]:
+    # split_units without the UnitPiece objects (frozen dataclasses cost more
+    # to make than the split itself); iter_units only needs the spans.
+    spans: list[tuple[int, int]] = []
     depth = 0
     start = 0
 
     def flush(end: int) -> None:
         chunk = text[start:end]
-        if chunk.strip(" \t\n\u3000\xa0"):
-            lead = len(chunk) - len(chunk.lstrip(" \t\n\u3000\xa0"))
-            trail = len(chunk.rstrip(" \t\n\u3000\xa0"))
-            pieces.append(UnitPiece(chunk[lead:trail], start + lead, start + trail))
+        name = chunk.strip(_PIECE_SPACE)
+        if name:
+            a = start + len(chunk) - len(chunk.lstrip(_PIECE_SPACE))
+            spans.append((a, a + len(name)))
 
     for m in _SPLIT_MARKS.finditer(text):
         i = m.start()
@@ -97,7 +106,7 @@ def split_units(text: str) -> list[UnitPiece]:
                 flush(i)
                 start = i + 1
     flush(len(text))
-    return pieces
+    return spans
 
 
 def clean_unit(raw: str) -> str:
@@ -248,7 +257,7 @@ def _make_unit(raw_piece: str, role_word: str, aliases: Mapping[str, str] | None
 
 
 def iter_units(text: str, role_word: str = "", aliases: Mapping[str, str] | None = None) -> Iterator[UnitRef]:
-    for piece in split_units(text):
-        ref = make_unit(piece.text, role_word, aliases)
+    for a, b in _piece_spans(text):
+        ref = make_unit(text[a:b], role_word, aliases)
         if ref is not None:
             yield ref
