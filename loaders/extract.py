@@ -115,10 +115,11 @@ def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> li
     labelled, label_units, label_deadline = _labelled_slots(text) if "：" in text or ":" in text else ([], "", "")
     if labelled:
         # Blank the labelled lines out (same length, so positions still map).
-        chars = list(text)
+        parts, prev = [], 0
         for a, b in labelled:
-            chars[a:b] = " " * (b - a)
-        text = "".join(chars)
+            parts += (text[prev:a], " " * (b - a))
+            prev = b
+        text = "".join(parts) + text[prev:]
     slots = _slots(text)
     groups: list[tuple[int, int, tuple[int, int, str] | None]] = []  # (start, end, slot)
     prev = 0

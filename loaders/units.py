@@ -17,6 +17,7 @@ from .model import UnitRef
 
 __all__ = [
     "split_units",
+    "unit_names",
     "clean_unit",
     "strip_catch_all",
     "canonical_unit",
@@ -73,12 +74,20 @@ def split_units(text: str) -> list[UnitPiece]:
     return [UnitPiece(text[a:b], a, b) for a, b in _piece_spans(text)]
 
 
+def unit_names(text: str) -> list[str]:
+    """The pieces of :func:`split_units` as written, without their offsets
+    (what most callers need; a frozen UnitPiece costs more to make than the split).
+
+    >>> unit_names("市委宣传部(市新闻办)、 市发展改革委")
+    ['市委宣传部(市新闻办)', '市发展改革委']
+    """
+    return [text[a:b] for a, b in _piece_spans(text)]
+
+
 _PIECE_SPACE = " \t\n\u3000\xa0"
 
 
 def _piece_spans(text: str) -> list[tuple[int, int]]:
-    # split_units without the UnitPiece objects (frozen dataclasses cost more
-    # to make than the split itself); iter_units only needs the spans.
     spans: list[tuple[int, int]] = []
     depth = 0
     start = 0
@@ -257,7 +266,7 @@ def _make_unit(raw_piece: str, role_word: str, aliases: Mapping[str, str] | None
 
 
 def iter_units(text: str, role_word: str = "", aliases: Mapping[str, str] | None = None) -> Iterator[UnitRef]:
-    for a, b in _piece_spans(text):
-        ref = make_unit(text[a:b], role_word, aliases)
+    for name in unit_names(text):
+        ref = make_unit(name, role_word, aliases)
         if ref is not None:
             yield ref
