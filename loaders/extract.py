@@ -137,12 +137,13 @@ def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> li
             groups.append((0, len(text), None))
     tasks = []
     for part, (g_start, g_end, slot) in enumerate(groups):
+        group = text[g_start:g_end]
         if slot is not None:
             body = text[g_start: slot[0]] + text[slot[1]: g_end]
             lead, assist = parse_slot(slot[2], LEAD, aliases)
             evidence = compact(text[slot[0]: slot[1]])
         else:
-            body = text[g_start:g_end]
+            body = group
             lead, assist, evidence = [], [], ""
         clean = compact(body).lstrip(_LEADING_PUNCT)
         if labelled:
@@ -154,15 +155,16 @@ def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> li
             last = part == len(groups) - 1
             if label_units and (slot is None or last):
                 l2, a2 = parse_slot(label_units, LEAD, aliases)
-                lead = lead + [u for u in l2 if u.raw not in {x.raw for x in lead}]
-                assist = assist + [u for u in a2 if u.raw not in {x.raw for x in assist}]
+                have_lead, have_assist = {x.raw for x in lead}, {x.raw for x in assist}
+                lead = lead + [u for u in l2 if u.raw not in have_lead]
+                assist = assist + [u for u in a2 if u.raw not in have_assist]
                 evidence = "；".join(x for x in (evidence, label_units) if x)
             if label_deadline:
                 deadline = parse_deadline(label_deadline, meta.year)
         tasks.append(Task(
             document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="prose",
             path=list(item.path), marker=item.marker, text=clean, lead=lead, assist=assist, deadline=deadline,
-            span=(region.doc(g_start + (len(text[g_start:g_end]) - len(text[g_start:g_end].lstrip(_LEADING_PUNCT)))),
+            span=(region.doc(g_start + (len(group) - len(group.lstrip(_LEADING_PUNCT)))),
                   region.doc(max(g_start, g_end - 1)) + 1),
             evidence=evidence, instruments=find_instruments(clean), milestones=find_milestones(clean), part=part,
         ))
@@ -280,8 +282,9 @@ def _read_row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[l
     for cell, role in unit_cells:
         if cell.strip():
             l, a = parse_slot(cell, role, aliases)
-            lead += [u for u in l if u.raw not in {x.raw for x in lead}]
-            assist += [u for u in a if u.raw not in {x.raw for x in assist}]
+            have_lead, have_assist = {x.raw for x in lead}, {x.raw for x in assist}
+            lead += [u for u in l if u.raw not in have_lead]
+            assist += [u for u in a if u.raw not in have_assist]
             evidence.append(compact(cell))
     return lead, assist, "；".join(evidence)
 
