@@ -219,3 +219,10 @@ def test_division_names_found_from_their_last_character_equal_the_alternation():
     table = division_table()
     for text in texts:
         assert [n for n, _ in _names_in(table, text)] == alternation.findall(text)
+
+
+@given(CJKISH)
+def test_unit_names_are_the_texts_of_split_units(text):
+    from mandategraph.loaders.units import unit_names
+
+    assert unit_names(text) == [p.text for p in split_units(text)]
