@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from functools import lru_cache
 import os
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ from .deadlines import find_milestones, parse_deadline
 from .instruments import find_instruments
 from .lines import compact, heading
 from .metadata import read_metadata
-from .model import DocumentMeta, Extraction, Membership, Task, Unplaced
+from .model import DocumentMeta, Extraction, Membership, Task, UnitRef, Unplaced
 from .reading import RawDocument, read_document
 from .roles import LEAD, is_responsibility_slot, parse_slot
 from .structure import Item, Parsed, walk
@@ -28,8 +29,12 @@ from .units import iter_units
 __all__ = ["extract_text", "extract_file", "iter_extract", "extract_files"]
 
 # A parenthetical, with one level of nested brackets (市委宣传部(市新闻办)).
-_PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300}?)[)）]")
+# Greedy, not lazy: the content cannot run past a closing bracket either way,
+# so both find the same slots, and greedy needs no retry at each character.
+_PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300})[)）]")
 _SENTENCE_END = "。；;！!？?"
+_SPACES = re.compile(r"[ \t\u3000]*")
+_SLOT_STOP = re.compile(r"[ \t\u3000]*[。；;]")  # the full stop that closes a slot's clause
 _LEADING_PUNCT = "。，,；;、：: \n\t\u3000"
 
 
@@ -55,15 +60,18 @@ class _Region:
 def _slots(text: str) -> list[tuple[int, int, str]]:
     """Responsibility parentheticals in an item's text: (start, end, content)."""
     out = []
+    n = len(text)
     for m in _PAREN.finditer(text):
         content = m.group(1)
         if not is_responsibility_slot(content):
             continue
-        before = text[: m.start()].rstrip(" \n\t\u3000")
-        after = text[m.end():].lstrip(" \t\u3000")
-        at_sentence_edge = (not before or before[-1] in _SENTENCE_END or not after
-                            or after[0] in _SENTENCE_END + "\n")
-        if at_sentence_edge:
+        # The characters around the slot, spaces skipped (looked up in place:
+        # copying the text before and after each slot made long items quadratic).
+        b = m.start()
+        while b and text[b - 1] in " \n\t\u3000":
+            b -= 1
+        a = _SPACES.match(text, m.end()).end()
+        if not b or text[b - 1] in _SENTENCE_END or a == n or text[a] in _SENTENCE_END or text[a] == "\n":
             out.append((m.start(), m.end(), content))
     return out
 
@@ -102,25 +110,22 @@ def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
     return spans, ",".join(units), deadline
 
 
-def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
-    region = _Region(item.segments)
+def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> list[Task]:
     text = region.text
     labelled, label_units, label_deadline = _labelled_slots(text) if "：" in text or ":" in text else ([], "", "")
     if labelled:
         # Blank the labelled lines out (same length, so positions still map).
-        chars = list(text)
+        parts, prev = [], 0
         for a, b in labelled:
-            chars[a:b] = " " * (b - a)
-        text = "".join(chars)
+            parts += (text[prev:a], " " * (b - a))
+            prev = b
+        text = "".join(parts) + text[prev:]
     slots = _slots(text)
     groups: list[tuple[int, int, tuple[int, int, str] | None]] = []  # (start, end, slot)
     prev = 0
     for start, end, content in slots:
-        tail = end
-        rest = text[end:]
-        stripped = rest.lstrip(" \t\u3000")
-        if stripped[:1] in ("。", "；", ";"):
-            tail = end + (len(rest) - len(stripped)) + 1
+        stop = _SLOT_STOP.match(text, end)
+        tail = stop.end() if stop else end
         groups.append((prev, tail, (start, end, content)))
         prev = tail
     trailing = text[prev:]
@@ -132,12 +137,13 @@ def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
             groups.append((0, len(text), None))
     tasks = []
     for part, (g_start, g_end, slot) in enumerate(groups):
+        group = text[g_start:g_end]
         if slot is not None:
             body = text[g_start: slot[0]] + text[slot[1]: g_end]
             lead, assist = parse_slot(slot[2], LEAD, aliases)
             evidence = compact(text[slot[0]: slot[1]])
         else:
-            body = text[g_start:g_end]
+            body = group
             lead, assist, evidence = [], [], ""
         clean = compact(body).lstrip(_LEADING_PUNCT)
         if labelled:
@@ -149,15 +155,16 @@ def _prose_tasks(item: Item, meta: DocumentMeta, aliases) -> list[Task]:
             last = part == len(groups) - 1
             if label_units and (slot is None or last):
                 l2, a2 = parse_slot(label_units, LEAD, aliases)
-                lead = lead + [u for u in l2 if u.raw not in {x.raw for x in lead}]
-                assist = assist + [u for u in a2 if u.raw not in {x.raw for x in assist}]
+                have_lead, have_assist = {x.raw for x in lead}, {x.raw for x in assist}
+                lead = lead + [u for u in l2 if u.raw not in have_lead]
+                assist = assist + [u for u in a2 if u.raw not in have_assist]
                 evidence = "；".join(x for x in (evidence, label_units) if x)
             if label_deadline:
                 deadline = parse_deadline(label_deadline, meta.year)
         tasks.append(Task(
             document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="prose",
             path=list(item.path), marker=item.marker, text=clean, lead=lead, assist=assist, deadline=deadline,
-            span=(region.doc(g_start + (len(text[g_start:g_end]) - len(text[g_start:g_end].lstrip(_LEADING_PUNCT)))),
+            span=(region.doc(g_start + (len(group) - len(group.lstrip(_LEADING_PUNCT)))),
                   region.doc(max(g_start, g_end - 1)) + 1),
             evidence=evidence, instruments=find_instruments(clean), milestones=find_milestones(clean), part=part,
         ))
@@ -169,52 +176,66 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     unplaced: list[Unplaced] = []
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
-    rows = [list(r.cells) for r in table.rows]
-    if table.encoding == "linecells":
-        rows = [_assign_linecells(r, roles) for r in rows]
+    linecells = table.encoding == "linecells"
+    heads: list[list[tuple[int, str, str]]] = []  # a one-cell-per-line row's section headings
+    if linecells:
+        rows = []
+        layout = _linecells_layout(tuple(roles))
+        for r in table.rows:
+            cells, row_heads = _assign_linecells(r.cells, layout)
+            rows.append(cells)
+            heads.append(row_heads)
+    else:
+        rows = [list(r.cells) for r in table.rows]
     ncol = len(roles)
     rows = [r + [""] * (ncol - len(r)) for r in rows]
+    gcol = roles.index("group") if "group" in roles else None
     groups: list[int] | None = None
-    if "group" in roles and table.encoding != "linecells":
-        gcol = roles.index("group")
-        groups, g = [], -1
+    if gcol is not None and not linecells:
+        groups, g, last = [], -1, None
         for r in rows:
             if r[gcol].strip():
                 g += 1
+                last = r[gcol]
+            elif last is not None:
+                r[gcol] = last  # a merged work-task cell: the one above
             groups.append(g)
-        for ridx, r in enumerate(rows):
-            if not r[gcol].strip() and groups[ridx] >= 0:
-                r[gcol] = next(rows[k][gcol] for k in range(ridx, -1, -1) if rows[k][gcol].strip())
     # A blank lead or deadline cell is a merged cell; a blank assist cell just means none.
     for c, role in enumerate(roles):
         if role in ("lead", "deadline") or (role == "assist" and groups is not None):
             col = fill_merged([r[c] for r in rows], groups)
             for r, v in zip(rows, col):
                 r[c] = v
+    text_cols = [c for c, role in enumerate(roles) if role == "text"]
+    text_col = text_cols[0] if len(text_cols) == 1 else None  # the usual single task column
+    number_col = roles.index("number") if "number" in roles else None
+    unit_cols = [(c, role) for c, role in enumerate(roles) if role in ("lead", "assist")]
+    deadline_col = roles.index("deadline") if "deadline" in roles else None
+    document, jurisdiction, year = meta.source, meta.jurisdiction.name, meta.year
     tasks = []
     section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
-    for row, cells in zip(table.rows, rows):
-        text_cells = [cells[c] for c, role in enumerate(roles) if role == "text"]
-        raw_text = "\n".join(t for t in text_cells if t.strip())
-        number = next((compact(cells[c]) for c, role in enumerate(roles) if role == "number"), "")
+    for k, (row, cells) in enumerate(zip(table.rows, rows)):
+        if text_col is not None:
+            raw_text = cells[text_col] if cells[text_col].strip() else ""
+        else:
+            raw_text = "\n".join(t for t in (cells[c] for c in text_cols) if t.strip())
+        number = compact(cells[number_col]) if number_col is not None else ""
         path: list[str]
         marker = ""
-        if "group" in roles:
-            gcell = cells[roles.index("group")]
-            if table.encoding == "linecells":
-                for hl in gcell.split("\n"):
-                    h = heading(hl)
-                    if h:
-                        section = [p for p in section if _rank_of(p) < h[0]] + [h[1]]
+        if gcol is not None:
+            gcell = cells[gcol]
+            if linecells:
+                for h in heads[k]:
+                    section = [p for p in section if _rank_of(p) < h[0]] + [h[1]]
                 path = [*section]
             else:
                 path = [row_group_key(gcell)] if gcell.strip() else []
+                h = heading(raw_text.lstrip())
+                if h and h[0] >= 3:
+                    marker = h[1]
+                    raw_text = h[2]
         else:
             path = [*section]
-        h = heading(raw_text.lstrip())
-        if h and h[0] >= 3 and "group" in roles and table.encoding != "linecells":
-            marker = h[1]
-            raw_text = h[2]
         text = compact(raw_text)
         if number:
             path.append(number)
@@ -227,48 +248,85 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
             if any(compact(c) for c in cells):
                 unplaced.append(Unplaced((row.start, row.end), row.line, compact(" ".join(cells))[:80], "table row without task text"))
             continue
-        lead, assist, evidence = [], [], []
-        for c, role in enumerate(roles):
-            if role in ("lead", "assist") and cells[c].strip():
-                l, a = parse_slot(cells[c], role, aliases)
-                lead += [u for u in l if u.raw not in {x.raw for x in lead}]
-                assist += [u for u in a if u.raw not in {x.raw for x in assist}]
-                evidence.append(compact(cells[c]))
-        deadline = None
-        if "deadline" in roles:
-            deadline = parse_deadline(cells[roles.index("deadline")], meta.year)
+        lead, assist, evidence = _row_units(tuple([(cells[c], role) for c, role in unit_cols]), aliases)
+        deadline = parse_deadline(cells[deadline_col], year) if deadline_col is not None else None
         tasks.append(Task(
-            document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="table",
+            document=document, jurisdiction=jurisdiction, year=year, source="table",
             path=path, marker=marker, text=text, lead=lead, assist=assist, deadline=deadline,
-            span=(row.start, row.end), evidence="；".join(evidence), instruments=find_instruments(text),
+            span=(row.start, row.end), evidence=evidence, instruments=find_instruments(text),
             milestones=find_milestones(text), table=table.title,
         ))
     return tasks, unplaced
 
 
+def _row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[list[UnitRef], list[UnitRef], str]:
+    """Lead units, assist units and evidence of a row's unit cells ``(cell, role)``."""
+    if aliases is None:
+        lead, assist, evidence = _row_units_cached(unit_cells)
+        return list(lead), list(assist), evidence
+    return _read_row_units(unit_cells, aliases)
+
+
+@lru_cache(maxsize=16384)
+def _row_units_cached(unit_cells: tuple[tuple[str, str], ...]) -> tuple[tuple[UnitRef, ...], tuple[UnitRef, ...], str]:
+    # Rows of a plan repeat the same unit cells (a merged cell fills a block of
+    # rows), so rows read with the default alias table share one reading.
+    lead, assist, evidence = _read_row_units(unit_cells, None)
+    return tuple(lead), tuple(assist), evidence
+
+
+def _read_row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[list[UnitRef], list[UnitRef], str]:
+    lead: list[UnitRef] = []
+    assist: list[UnitRef] = []
+    evidence = []
+    for cell, role in unit_cells:
+        if cell.strip():
+            l, a = parse_slot(cell, role, aliases)
+            have_lead, have_assist = {x.raw for x in lead}, {x.raw for x in assist}
+            lead += [u for u in l if u.raw not in have_lead]
+            assist += [u for u in a if u.raw not in have_assist]
+            evidence.append(compact(cell))
+    return lead, assist, "；".join(evidence)
+
+
+@lru_cache(maxsize=256)
 def _rank_of(marker: str) -> int:
     h = heading(marker if marker.endswith((".", "）")) else marker + "、")
     return h[0] if h else 9
 
 
-def _assign_linecells(cells: list[str], roles: list[str]) -> list[str]:
-    """Cells of a one-cell-per-line row put into columns (headings go to the group column)."""
-    out = [""] * len(roles)
-    rest = list(cells)
-    if roles and roles[0] == "number" and rest:
-        out[0] = rest.pop(0)
-    if "group" in roles:
-        heads = []
-        while rest and heading(rest[0]) and heading(rest[0])[0] <= 2:
-            heads.append(rest.pop(0))
-        out[roles.index("group")] = "\n".join(heads)
+@lru_cache(maxsize=64)
+def _linecells_layout(roles: tuple[str, ...]) -> tuple[int, bool, int | None, int, tuple[int, ...]]:
+    """Where a one-cell-per-line row's cells go: (columns, number first, group
+    column, text column, the other columns from the last)."""
     tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
-    text_col = roles.index("text")
-    for c in reversed(tail_cols):
+    return (len(roles), bool(roles) and roles[0] == "number", roles.index("group") if "group" in roles else None,
+            roles.index("text"), tuple(reversed(tail_cols)))
+
+
+def _assign_linecells(cells: list[str], layout) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """Cells of a one-cell-per-line row put into columns (headings go to the group
+    column), and those headings as read by :func:`heading`."""
+    ncol, number_first, group_col, text_col, tail_cols = layout
+    out = [""] * ncol
+    rest = list(cells)
+    heads: list[tuple[int, str, str]] = []
+    if number_first and rest:
+        out[0] = rest.pop(0)
+    if group_col is not None:
+        texts = []
+        while rest:
+            h = heading(rest[0])
+            if not (h and h[0] <= 2):
+                break
+            texts.append(rest.pop(0))
+            heads.append(h)
+        out[group_col] = "\n".join(texts)
+    for c in tail_cols:
         if len(rest) > 1:
             out[c] = rest.pop()
     out[text_col] = "\n".join(rest)
-    return out
+    return out, heads
 
 
 def extract_text(text: str, source: str, *, jurisdiction: str | None = None, year: int | None = None,
@@ -287,11 +345,12 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         meta.encoding, meta.format, meta.checksum, meta.traditional = raw.encoding, raw.format, raw.checksum, raw.traditional
     events: list[tuple[int, list[Task]]] = []
     for item in parsed.items:
-        if item.children and not _carries_own_task(_Region(item.segments).text):
-            continue  # a heading of its sub-items
         if not item.segments:
-            continue
-        events.append((item.start, _prose_tasks(item, meta, aliases)))
+            continue  # a bare heading: nothing of its own to carry
+        region = _Region(item.segments)
+        if item.children and not _carries_own_task(region.text):
+            continue  # a heading of its sub-items
+        events.append((item.start, _prose_tasks(item, region, meta, aliases)))
     unplaced = [Unplaced((o, o + len(t)), ln, t[:80], why) for o, ln, t, why in parsed.unplaced]
     for table in parsed.tables:
         tasks, lost = _table_tasks(table, meta, aliases)

@@ -14,6 +14,8 @@ def find_instruments(text: str) -> list[str]:
     >>> find_instruments("贯彻《中华人民共和国政府信息公开条例》《浙江省政府信息公开申请办理工作指引》,认真…《条例》")
     ['中华人民共和国政府信息公开条例', '浙江省政府信息公开申请办理工作指引', '条例']
     """
+    if "《" not in text:
+        return []  # most tasks cite nothing: one C scan instead of a regex run
     seen: dict[str, None] = {}
     for m in _TITLE.finditer(text):
         title = re.sub(r"\s+", "", m.group(1))

@@ -99,17 +99,52 @@ def _candidates(table: DivisionTable, text: str) -> list[str]:
     return codes
 
 
+@dataclass(frozen=True)
+class _NameIndex:
+    names: frozenset  # the names looked for
+    ends: re.Pattern  # any character a name ends with
+    lengths: dict  # last character -> lengths of the names ending with it, longest first
+
+
 @lru_cache(maxsize=1)
-def _name_pattern() -> re.Pattern:
+def _name_index() -> _NameIndex:
     table = division_table()
     # Two-character names (城区, 郊区 …) are also common words: only full names of 3+ chars, plus 2-char 县/市 names.
     names = [n for n in table.by_name if len(n) >= 3 or n.endswith(("县", "市"))]
-    names.sort(key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)))
+    lengths: dict[str, set[int]] = {}
+    for n in names:
+        lengths.setdefault(n[-1], set()).add(len(n))
+    return _NameIndex(frozenset(names), re.compile("[" + re.escape("".join(sorted(lengths))) + "]"),
+                      {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()})
 
 
 def _names_in(table: DivisionTable, text: str) -> list[tuple[str, tuple[str, ...]]]:
-    return [(m.group(0), table.by_name[m.group(0)]) for m in _name_pattern().finditer(text)]
+    """Division names in ``text``, left to right, the longest at each place, not overlapping.
+
+    The same names a regex alternation of all names (longest first) finds, but
+    found from the few characters names end with (县 区 市 旗 …): a regex of
+    3,000 alternatives tries every one at every character, which made a scan
+    of a document's first 30,000 characters take tens of milliseconds.
+
+    >>> [n for n, _ in _names_in(division_table(), "2024年济南市市中区政务公开")]
+    ['济南市', '市中区']
+    """
+    index = _name_index()
+    longest: dict[int, int] = {}  # start -> length of the longest name starting there
+    for m in index.ends.finditer(text):
+        end = m.end()
+        for length in index.lengths[m.group()]:
+            start = end - length
+            if start >= 0 and text[start:end] in index.names and longest.get(start, 0) < length:
+                longest[start] = length
+    out = []
+    pos = 0
+    for start in sorted(longest):
+        if start >= pos:
+            name = text[start: start + longest[start]]
+            out.append((name, table.by_name[name]))
+            pos = start + len(name)
+    return out
 
 
 def _pick(table: DivisionTable, codes: list[str], context: str) -> str:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Mapping
 
 from .model import UnitRef
-from .units import clean_unit, iter_units, looks_like_unit, split_units, strip_catch_all
+from .units import clean_unit, iter_units, looks_like_unit, strip_catch_all, unit_names
 
 __all__ = ["parse_slot", "is_responsibility_slot", "LEAD", "ASSIST"]
 
@@ -115,7 +115,7 @@ def is_responsibility_slot(content: str) -> bool:
     if _LABEL.search(content):
         return True
     stripped = _ROLE_WORD.sub("、", content)
-    pieces = [strip_catch_all(clean_unit(p.text))[0] for p in split_units(stripped)]
+    pieces = [strip_catch_all(clean_unit(p))[0] for p in unit_names(stripped)]
     pieces = [p for p in pieces if p]
     if not pieces:
         return False

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .lines import annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title
+from .lines import (annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title,
+                    may_be_furniture)
 from .tables import Row, Table, is_header_cell, split_pipe
 
 __all__ = ["Item", "MemberList", "Parsed", "walk"]
@@ -57,6 +58,7 @@ class Parsed:
 
 _NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
 _ROW_NUMBER = re.compile(r"^\d{1,3}$")
+_DASH = re.compile(r"^[—–-]")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -90,7 +92,8 @@ def walk(text: str) -> Parsed:
         if not s:
             i += 1
             continue
-        if is_noise(s):
+        furniture = may_be_furniture(s)  # False for most lines: the tests below cannot match them
+        if furniture and is_noise(s):
             parsed.furniture.append(s)
             i += 1
             continue
@@ -110,51 +113,53 @@ def walk(text: str) -> Parsed:
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
-        if compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
+        if furniture and compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
             table, i = _read_linecells(lines, i, pending_title)
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
         # --- annexes, attachment lists, titles, signatures ----------------------
-        if annex_marker(s):
-            current, in_attachment_list = None, False
-            i += 1
-            continue
-        if attachment_list(s):
-            current, in_attachment_list = None, True
-            i += 1
-            continue
-        if is_title(s):
-            title = compact(s)
-            parsed.titles.append((lineno, title))
-            pending_title = title
-            current = None
-            if title.endswith("名单"):
-                j = i + 1
-                while j < n and not lines[j][1].strip():
-                    j += 1
-                if j < n and lines[j][1].count("、") >= 2:
-                    group = re.sub(r"^\d+\s*[.．、]\s*", "", title)[: -len("名单")]
-                    parsed.member_lists.append(MemberList(group, lines[j][1], lines[j][0], j + 1))
-                    i = j + 1
-                    continue
-            i += 1
-            continue
-        if in_attachment_list and heading(s) and heading(s)[0] == 3:
-            i += 1
-            continue
-        if is_date_line(s):
-            parsed.dates.append(compact(s))
-            current = None
-            i += 1
-            continue
-        if is_signature(s) and (i + 1 < n and is_date_line(_next_nonblank(lines, i))):
-            parsed.signatures.append(compact(s))
-            current = None
-            i += 1
-            continue
-        # --- headings and prose ---------------------------------------------------
+        if furniture:
+            if annex_marker(s):
+                current, in_attachment_list = None, False
+                i += 1
+                continue
+            if attachment_list(s):
+                current, in_attachment_list = None, True
+                i += 1
+                continue
+            if is_title(s):
+                title = compact(s)
+                parsed.titles.append((lineno, title))
+                pending_title = title
+                current = None
+                if title.endswith("名单"):
+                    j = i + 1
+                    while j < n and not lines[j][1].strip():
+                        j += 1
+                    if j < n and lines[j][1].count("、") >= 2:
+                        group = re.sub(r"^\d+\s*[.．、]\s*", "", title)[: -len("名单")]
+                        parsed.member_lists.append(MemberList(group, lines[j][1], lines[j][0], j + 1))
+                        i = j + 1
+                        continue
+                i += 1
+                continue
         h = heading(s)
+        if in_attachment_list and h and h[0] == 3:
+            i += 1
+            continue
+        if furniture:
+            if is_date_line(s):
+                parsed.dates.append(compact(s))
+                current = None
+                i += 1
+                continue
+            if is_signature(s) and (i + 1 < n and is_date_line(_next_nonblank(lines, i))):
+                parsed.signatures.append(compact(s))
+                current = None
+                i += 1
+                continue
+        # --- headings and prose ---------------------------------------------------
         if h:
             rank, marker, rest = h
             in_attachment_list = False
@@ -183,7 +188,7 @@ def walk(text: str) -> Parsed:
             parsed.unplaced.append((off, lineno, s, "text outside any numbered item or table"))
         i += 1
     # Sections such as 一、总体要求 are preamble, not tasks.
-    parsed.items = [it for it in parsed.items if not (_NON_TASK_SECTIONS.match(_first_words(it)) and it.rank == 1)]
+    parsed.items = [it for it in parsed.items if not (it.rank == 1 and _NON_TASK_SECTIONS.match(_first_words(it)))]
     return parsed
 
 
@@ -213,6 +218,16 @@ def _is_tsv_header(raw: str) -> bool:
     return _header_like(raw.split("\t"))
 
 
+def _pipe_width(line: str) -> int:
+    """``len(split_pipe(line))`` without making the cells (asked of every line of a wrapped row)."""
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return s.count("|") + 1
+
+
 def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
     off, raw = lines[i]
     header = split_pipe(raw)
@@ -228,14 +243,14 @@ def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
         if is_noise(s) and "|" not in s.strip("| "):
             break
         if "|" not in raw:
-            if pending is None or len(split_pipe(pending[2])) >= len(header):
+            if pending is None or _pipe_width(pending[2]) >= len(header):
                 break
             pending = (pending[0], pending[1], pending[2] + raw)
             i += 1
             continue
         if pending is not None:
             prev_off, prev_line, prev_raw = pending
-            if len(split_pipe(prev_raw)) < len(header):
+            if _pipe_width(prev_raw) < len(header):
                 pending = (prev_off, prev_line, prev_raw + raw)
                 i += 1
                 continue
@@ -365,18 +380,22 @@ def _read_linecells(lines, i: int, title: str) -> tuple[Table, int]:
     while i < len(lines):
         off, raw = lines[i]
         s = raw.strip(" \t\u3000\xa0")
-        if not s or is_noise(s):
-            if s and is_noise(s) and row is not None and not re.match(r"^[—–-]", s):
+        if not s:
+            i += 1
+            continue
+        furniture = may_be_furniture(s)
+        if furniture and is_noise(s):
+            if row is not None and not _DASH.match(s):
                 break  # page furniture after the table ends it
             i += 1
             continue
-        if _ROW_NUMBER.match(s) and int(s) == expected:
+        if len(s) <= 3 and _ROW_NUMBER.match(s) and int(s) == expected:
             row = Row([s], off, off + len(raw), i + 1)
             table.rows.append(row)
             expected += 1
             i += 1
             continue
-        if row is None or annex_marker(s) or is_title(s) and not heading(s):
+        if row is None or furniture and (annex_marker(s) or is_title(s) and not heading(s)):
             break
         row.cells.append(s)
         row.end = off + len(raw)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .lines import compact, heading
 
@@ -158,6 +159,7 @@ def fill_merged(values: list[str], groups: list[int] | None) -> list[str]:
     return filled
 
 
+@lru_cache(maxsize=4096)  # a merged work-task cell repeats its text on every row it covers
 def row_group_key(cell: str) -> str:
     """Marker of a work-task cell (``1.深入解读重要政策`` → ``1.``)."""
     h = heading(cell)

@@ -17,6 +17,7 @@ from .model import UnitRef
 
 __all__ = [
     "split_units",
+    "unit_names",
     "clean_unit",
     "strip_catch_all",
     "canonical_unit",
@@ -30,7 +31,11 @@ __all__ = [
 _OPEN = "(（〈<《【["
 _CLOSE = ")）〉>》】]"
 _SEPARATORS = "、，,；;"
-_WS = re.compile(r"[\s\u3000\xa0]+")
+# The only characters split_units acts on: the scan jumps from one to the next
+# instead of looking at every character of a long unit list in Python.
+_SPLIT_MARKS = re.compile("[" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "\n]")
+_NESTING = re.compile("[" + re.escape(_OPEN + _CLOSE) + "\n]")
+_SEPARATOR = re.compile("[" + re.escape(_SEPARATORS) + "]")
 
 # Unit-like endings: what a government unit's name ends with.
 _UNIT_END = re.compile(
@@ -68,20 +73,40 @@ def split_units(text: str) -> list[UnitPiece]:
     >>> [p.text for p in split_units("市大\\n数据局、市政府办公室\\n市司法局")]
     ['市大\\n数据局', '市政府办公室', '市司法局']
     """
-    pieces: list[UnitPiece] = []
+    return [UnitPiece(text[a:b], a, b) for a, b in _piece_spans(text)]
+
+
+def unit_names(text: str) -> list[str]:
+    """The pieces of :func:`split_units` as written, without their offsets
+    (what most callers need; a frozen UnitPiece costs more to make than the split).
+
+    >>> unit_names("市委宣传部(市新闻办)、 市发展改革委")
+    ['市委宣传部(市新闻办)', '市发展改革委']
+    """
+    if not _NESTING.search(text):
+        # No bracket and no line break: every separator splits, so a C split
+        # gives the same pieces as the scan below.
+        return [name for name in (p.strip(_PIECE_SPACE) for p in _SEPARATOR.split(text)) if name]
+    return [text[a:b] for a, b in _piece_spans(text)]
+
+
+_PIECE_SPACE = " \t\n\u3000\xa0"
+
+
+def _piece_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
     depth = 0
     start = 0
-    i = 0
-    n = len(text)
 
     def flush(end: int) -> None:
         chunk = text[start:end]
-        if chunk.strip(" \t\n\u3000\xa0"):
-            lead = len(chunk) - len(chunk.lstrip(" \t\n\u3000\xa0"))
-            trail = len(chunk.rstrip(" \t\n\u3000\xa0"))
-            pieces.append(UnitPiece(chunk[lead:trail], start + lead, start + trail))
+        name = chunk.strip(_PIECE_SPACE)
+        if name:
+            a = start + len(chunk) - len(chunk.lstrip(_PIECE_SPACE))
+            spans.append((a, a + len(name)))
 
-    while i < n:
+    for m in _SPLIT_MARKS.finditer(text):
+        i = m.start()
         ch = text[i]
         if ch in _OPEN:
             depth += 1
@@ -95,9 +120,8 @@ def split_units(text: str) -> list[UnitPiece]:
             if left and looks_like_unit(left):
                 flush(i)
                 start = i + 1
-        i += 1
-    flush(n)
-    return pieces
+    flush(len(text))
+    return spans
 
 
 def clean_unit(raw: str) -> str:
@@ -106,7 +130,7 @@ def clean_unit(raw: str) -> str:
     >>> clean_unit("市国 资委")
     '市国资委'
     """
-    return _WS.sub("", raw).strip("。.:：")
+    return "".join(raw.split()).strip("。.:：")  # split() cuts on every space and line break
 
 
 def strip_catch_all(name: str) -> tuple[str, bool]:
@@ -226,6 +250,19 @@ def unit_kind(name: str) -> str:
 
 def make_unit(raw_piece: str, role_word: str = "", aliases: Mapping[str, str] | None = None) -> UnitRef | None:
     """A :class:`UnitRef` from one list element, or None if nothing is left."""
+    if aliases is None:
+        return _make_unit_cached(raw_piece, role_word)
+    return _make_unit(raw_piece, role_word, aliases)
+
+
+@lru_cache(maxsize=65536)
+def _make_unit_cached(raw_piece: str, role_word: str) -> UnitRef | None:
+    # The same units are named in document after document (UnitRef is frozen,
+    # so one instance serves them all).
+    return _make_unit(raw_piece, role_word, None)
+
+
+def _make_unit(raw_piece: str, role_word: str, aliases: Mapping[str, str] | None) -> UnitRef | None:
     cleaned = clean_unit(raw_piece)
     cleaned, implied = strip_catch_all(cleaned)
     if not cleaned:
@@ -235,7 +272,7 @@ def make_unit(raw_piece: str, role_word: str = "", aliases: Mapping[str, str] | 
 
 
 def iter_units(text: str, role_word: str = "", aliases: Mapping[str, str] | None = None) -> Iterator[UnitRef]:
-    for piece in split_units(text):
-        ref = make_unit(piece.text, role_word, aliases)
+    for name in unit_names(text):
+        ref = make_unit(name, role_word, aliases)
         if ref is not None:
             yield ref

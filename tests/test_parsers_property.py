@@ -92,3 +92,137 @@ def test_mutated_seed_documents_never_crash(name, seed):
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
 def test_clean_unit_removes_all_whitespace(text):
     assert not any(ch.isspace() for ch in clean_unit(text))
+
+
+# --- fast paths against the plain forms they replace (issue 6: extraction speed) ----
+# Each fast path must give exactly what the slower form gave; the slower form is
+# written out here as the reference.
+
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+LINE_CHARS = st.sampled_from(list("附件序号编 号无障碍阅读关闭打印第页—-|｜点单表工案室府厅组会人民政府办公室要点名单"
+                                  "一二十（）()1２①.、:：年月日2024 \t\u3000\xa0\x00\x0b\u2003") + list(WHITESPACE))
+LINES = st.text(alphabet=LINE_CHARS, max_size=40)
+SEED_LINES = sorted({line.strip(" \t\u3000\xa0\r") for text in SEEDS.values() for line in text.split("\n")} - {""})
+
+
+def _furniture_tests(s: str) -> list:
+    from mandategraph.loaders.lines import annex_marker, attachment_list, compact, is_date_line, is_noise, is_signature, is_title
+
+    return [is_noise(s), annex_marker(s), attachment_list(s), is_title(s), is_date_line(s), is_signature(s),
+            compact(s) in ("序号", "编号")]
+
+
+@given(LINES)
+def test_lines_that_cannot_be_furniture_fail_every_furniture_test(line):
+    from mandategraph.loaders.lines import may_be_furniture
+
+    s = line.strip(" \t\u3000\xa0\r")
+    if s and not may_be_furniture(s):
+        assert not any(_furniture_tests(s))
+
+
+def test_seed_lines_that_cannot_be_furniture_fail_every_furniture_test():
+    from mandategraph.loaders.lines import may_be_furniture
+
+    for s in SEED_LINES:
+        if not may_be_furniture(s):
+            assert not any(_furniture_tests(s)), s
+
+
+def _heading_reference(line: str):
+    from mandategraph.loaders.lines import HEADING_PATTERNS, normalize_marker
+
+    s = line.strip(" \t\u3000\xa0")
+    for rank, pat in HEADING_PATTERNS:
+        m = pat.match(s)
+        if m:
+            return rank, normalize_marker(rank, m.group(1)), m.group(2)
+    return None
+
+
+@given(LINES)
+def test_heading_tries_only_the_patterns_of_its_first_character(line):
+    from mandategraph.loaders.lines import heading
+
+    assert heading(line) == _heading_reference(line)
+
+
+def test_heading_on_seed_lines():
+    from mandategraph.loaders.lines import heading
+
+    assert [heading(s) for s in SEED_LINES] == [_heading_reference(s) for s in SEED_LINES]
+
+
+@given(st.text(alphabet=st.sampled_from(list(WHITESPACE) + list("aZ09中、\x00")), max_size=40))
+def test_whitespace_removal_by_split_equals_the_regex(text):
+    import re
+
+    from mandategraph.loaders.lines import compact
+
+    assert "".join(text.split()) == re.sub(r"[\s\u3000\xa0]+", "", text)
+    gap = re.compile(r"(?<=[A-Za-z0-9])[ \t\u3000\xa0]+(?=[A-Za-z0-9])")
+    if not any(c in text for c in " \n\t\u3000\xa0\r"):
+        reference = text
+    else:
+        reference = re.sub(r"[\s\u3000\xa0]+", "", gap.sub("\x00", text)).replace("\x00", " ").strip()
+    assert compact(text) == reference
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ09 \t\u3000\xa0中\n")), max_size=40))
+def test_latin_gap_starting_at_the_space_equals_the_lookbehind_form(text):
+    import re
+
+    from mandategraph.loaders.lines import _LATIN_GAP
+
+    reference = re.compile(r"(?<=[A-Za-z0-9])[ \t\u3000\xa0]+(?=[A-Za-z0-9])")
+    assert _LATIN_GAP.sub("\x00", text) == reference.sub("\x00", text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("()（）a中、\n")), max_size=80))
+def test_greedy_slot_parenthetical_equals_the_lazy_form(text):
+    import re
+
+    from mandategraph.loaders.extract import _PAREN
+
+    lazy = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300}?)[)）]")
+    assert [(m.span(), m.group(1)) for m in _PAREN.finditer(text)] == [(m.span(), m.group(1)) for m in lazy.finditer(text)]
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789１年月日底末前内 中")), max_size=40))
+def test_milestones_with_the_lookahead_equal_the_plain_pattern(text):
+    import re
+
+    from mandategraph.loaders.deadlines import _MILESTONE
+
+    plain = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?\s*(?:底|末)?前?|年(?:底|内|末)前?)")
+    assert [m.group(0) for m in _MILESTONE.finditer(text)] == [m.group(0) for m in plain.finditer(text)]
+
+
+def _names_alternation():
+    import re
+
+    from mandategraph.loaders.jurisdictions import division_table
+
+    names = [n for n in division_table().by_name if len(n) >= 3 or n.endswith(("县", "市"))]
+    names.sort(key=len, reverse=True)
+    return names, re.compile("|".join(map(re.escape, names)))
+
+
+def test_division_names_found_from_their_last_character_equal_the_alternation():
+    from mandategraph.loaders.jurisdictions import _names_in, division_table
+
+    names, alternation = _names_alternation()
+    rnd = random.Random(0)
+    texts = [text[:30000] for text in SEEDS.values()]
+    texts += ["".join(rnd.choice(names + ["，", "市", "区县", "中", "省"]) for _ in range(rnd.randint(0, 30)))
+              for _ in range(2000)]
+    table = division_table()
+    for text in texts:
+        assert [n for n, _ in _names_in(table, text)] == alternation.findall(text)
+
+
+@given(CJKISH)
+def test_unit_names_are_the_texts_of_split_units(text):
+    from mandategraph.loaders.units import unit_names
+
+    assert unit_names(text) == [p.text for p in split_units(text)]
