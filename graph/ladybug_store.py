@@ -4,8 +4,10 @@ LadybugDB (the maintained fork of Kùzu) needs its schema declared before any
 data, so the DDL is generated from :mod:`mandategraph.graph.schema`: one node
 table per label with ``id`` as primary key, one rel table per edge type,
 ``STRING[]`` for list properties. Data is bulk loaded with ``COPY`` from
-Parquet files written with an explicit Arrow schema (an all-empty list column
-would otherwise have no element type and fail to load).
+Parquet files: a build's own tables where they are (they already have the
+store's columns and types), anything else written first with an explicit
+Arrow schema (an all-empty list column would otherwise have no element type
+and fail to load).
 
 A build writes ``OUT/graph.lbug`` with :func:`write_ladybug`; every read goes
 through :func:`run_cypher`, which opens the file read-only so queries can run
@@ -25,7 +27,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import networkx as nx
 import pandas as pd
@@ -34,7 +36,8 @@ import pyarrow.parquet as pq
 
 from ..errors import QueryError, ReadError, StoreError
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
-from .tables import edge_frames, node_frames, read_tables
+from .derived import DERIVED_TASK_PROPERTIES
+from .tables import edge_frames, node_frames, read_table, read_tables
 
 __all__ = ["DB_NAME", "query_parameters", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
            "ladybug_path", "graph_from_ladybug", "arrow_schema", "CypherStore"]
@@ -92,17 +95,41 @@ def create_schema(conn) -> None:
         _execute(conn, stmt)
 
 
-def _frames_of(source: nx.MultiDiGraph | str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    if isinstance(source, nx.MultiDiGraph):
-        return node_frames(source), edge_frames(source)
+def _tables_folder(source: str | Path) -> Path:
     folder = Path(source)
     tables = folder / "tables" if (folder / "tables").is_dir() else folder
     if not (tables / "nodes_Task.parquet").exists():
         raise ReadError(str(source), "no node/edge tables here (expected nodes_Task.parquet); "
                                      "run `mandategraph build` first")
-    nodes, edges = read_tables(tables)
+    return tables
+
+
+def _frames_of(source: nx.MultiDiGraph | str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    if isinstance(source, nx.MultiDiGraph):
+        return node_frames(source), edge_frames(source)
+    nodes, edges = read_tables(_tables_folder(source))
     _fill_derived(nodes, edges)
     return nodes, edges
+
+
+def _plain(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_large_string(t):
+        return pa.string()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(_plain(t.value_type))  # element field names differ between writers
+    return t
+
+
+def _loads_as_is(path: Path, props: dict[str, str], *, edge: bool) -> bool:
+    """Whether the Parquet file at ``path`` has the store's columns and types and no null lists, so
+    COPY can read it where it is (what the build writes) instead of a typed copy."""
+    want = arrow_schema(props, edge=edge)
+    have = pq.read_schema(path)
+    if have.names != want.names or any(_plain(a.type) != b.type for a, b in zip(have, want)):
+        return False
+    lists = [f.name for f in want if pa.types.is_list(f.type)]
+    # read_tables turns a null list into []: a null would load as NULL instead
+    return not lists or all(c.null_count == 0 for c in pq.read_table(path, columns=lists).columns)
 
 
 def _fill_derived(nodes: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame]) -> None:
@@ -112,7 +139,7 @@ def _fill_derived(nodes: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame]
     has them too. Tables that have the columns are taken as they are: the
     build computes them (``add_derived``), as every store gets them.
     """
-    from .derived import DERIVED_TASK_PROPERTIES, add_derived
+    from .derived import add_derived
 
     task = nodes["Task"]
     if all(c in task for c in DERIVED_TASK_PROPERTIES):
@@ -155,7 +182,7 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
 
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    nodes, edges = _frames_of(source)
+    loads = _loads_of(source)
     work = Path(tempfile.mkdtemp(prefix=".lbug-", dir=db_path.parent))
     tmp_db = work / DB_NAME
     try:
@@ -163,10 +190,13 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
         conn = ladybug.Connection(db)
         try:
             create_schema(conn)
-            for spec in NODES:
-                _copy(conn, work, spec.label, nodes[spec.label], spec.properties, edge=False)
-            for spec in EDGES:
-                _copy(conn, work, spec.type, edges[spec.type], spec.properties, edge=True)
+            for name, props, edge, load in loads:
+                data = load()  # one table in memory at a time
+                if isinstance(data, Path):
+                    if pq.read_metadata(data).num_rows:
+                        _execute(conn, f"COPY {name} FROM '{data.as_posix()}'")
+                else:
+                    _copy(conn, work, name, data, props, edge=edge)
             # Fold the write-ahead log into the file so the one file is the database.
             _execute(conn, "CHECKPOINT")
         finally:
@@ -180,6 +210,23 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return db_path
+
+
+def _loads_of(source: nx.MultiDiGraph | str | Path) -> list[tuple[str, dict[str, str], bool, Callable]]:
+    """(table, properties, is_edge, load) in load order; ``load`` gives a frame, or the path of a
+    build's Parquet table that COPY reads as it is."""
+    specs = [(s.label, s.properties, False, f"nodes_{s.label}") for s in NODES]
+    specs += [(s.type, s.properties, True, f"edges_{s.type}") for s in EDGES]
+    tables = None if isinstance(source, nx.MultiDiGraph) else _tables_folder(source)
+    if tables is not None and set(DERIVED_TASK_PROPERTIES) <= set(pq.read_schema(tables / "nodes_Task.parquet").names):
+        def direct(path: Path, props: dict[str, str], edge: bool) -> Callable:
+            if _loads_as_is(path, props, edge=edge):
+                return lambda: path
+            return lambda: read_table(path, props)
+        return [(name, props, edge, direct(tables / f"{stem}.parquet", props, edge))
+                for name, props, edge, stem in specs]
+    nodes, edges = _frames_of(source)
+    return [(name, props, edge, (lambda f=(edges if edge else nodes)[name]: f)) for name, props, edge, _ in specs]
 
 
 def _copy(conn, work: Path, table: str, df: pd.DataFrame, props: dict[str, str], *, edge: bool) -> None:

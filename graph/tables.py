@@ -16,7 +16,7 @@ import pandas as pd
 
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS
 
-__all__ = ["node_frames", "edge_frames", "write_tables", "read_tables", "load_graph", "graph_from_frames",
+__all__ = ["node_frames", "edge_frames", "write_tables", "read_tables", "read_table", "load_graph", "graph_from_frames",
            "default_value"]
 
 
@@ -124,13 +124,14 @@ def read_tables(folder: str | Path, fmt: str = "parquet") -> tuple[dict[str, pd.
     folder = Path(folder)
     nodes, edges = {}, {}
     for spec in NODES:
-        nodes[spec.label] = _read(folder / f"nodes_{spec.label}.{fmt}", spec.properties, fmt)
+        nodes[spec.label] = read_table(folder / f"nodes_{spec.label}.{fmt}", spec.properties, fmt)
     for spec in EDGES:
-        edges[spec.type] = _read(folder / f"edges_{spec.type}.{fmt}", spec.properties, fmt)
+        edges[spec.type] = read_table(folder / f"edges_{spec.type}.{fmt}", spec.properties, fmt)
     return nodes, edges
 
 
-def _read(path: Path, props: dict[str, str], fmt: str) -> pd.DataFrame:
+def read_table(path: Path, props: dict[str, str], fmt: str = "parquet") -> pd.DataFrame:
+    """One node or edge table (``props``: its properties from the schema) as :func:`read_tables` reads it."""
     if fmt == "parquet":
         df = pd.read_parquet(path)
         for c, t in props.items():

@@ -150,3 +150,25 @@ def test_tables_from_before_the_derived_task_properties_get_them_in_the_database
         ["T:tz2022:1", 0, 0, "T:tz2022:1", 1], ["T:wz2019:1", 0, 1, "T:wz2022:1", 0],
         ["T:wz2022:1", 1, 0, "T:wz2022:1", 1], ["T:wz2022:2", 0, 0, "T:wz2022:2", 0]]
 
+
+
+def test_a_table_with_other_types_or_null_lists_is_typed_before_loading(tmp_path):
+    """A build's own Parquet tables load where they are; a table written by other hands (here: years
+    as 32-bit integers, a null list) is read and typed first."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = tmp_path / "out" / "tables"
+    write_tables(sample_graph(), tables)
+    task = pq.read_table(tables / "nodes_Task.parquet")
+    year = task.schema.get_field_index("year")
+    task = task.set_column(year, "year", task.column("year").cast(pa.int32()))
+    pq.write_table(task, tables / "nodes_Task.parquet")
+    doc = pq.read_table(tables / "nodes_Document.parquet")
+    dates = doc.schema.get_field_index("dates")
+    doc = doc.set_column(dates, "dates", pa.array([None] * doc.num_rows, type=pa.list_(pa.string())))
+    pq.write_table(doc, tables / "nodes_Document.parquet")
+
+    db = write_ladybug(tmp_path / "out", tmp_path / "out" / "graph.lbug")
+    assert run_cypher(db, "MATCH (t:Task) RETURN DISTINCT t.year ORDER BY t.year")[1] == [[2019], [2022]]
+    assert run_cypher(db, "MATCH (d:Document) RETURN DISTINCT d.dates")[1] == [[[]]]
