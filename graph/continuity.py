@@ -253,7 +253,24 @@ def _count_matrix(texts: Sequence[str], ngrams: tuple[int, int], bits: int, chun
         blocks.append(m)
     if not blocks:
         return sp.csr_matrix((0, 1 << bits), dtype=np.float32)
-    return sp.vstack(blocks, format="csr")
+    return _stack_rows(blocks, 1 << bits)
+
+
+def _stack_rows(blocks: list[sp.csr_matrix], ncols: int) -> sp.csr_matrix:
+    """``sp.vstack(blocks)``, emptying ``blocks`` on the way: a block's arrays go as soon as they are
+    copied, so the peak is the result and one array's blocks, not the result and all the blocks."""
+    nnz = sum(b.nnz for b in blocks)
+    index = np.int64 if nnz > np.iinfo(np.int32).max else np.int32
+    shifts = np.cumsum([0] + [b.nnz for b in blocks[:-1]])
+    indptr = np.concatenate([b.indptr[:-1].astype(np.int64) + s for b, s in zip(blocks, shifts)] + [[nnz]])
+    shape = (sum(b.shape[0] for b in blocks), ncols)
+    parts = [(b.data, b.indices) for b in blocks]
+    blocks.clear()
+    data = np.concatenate([d for d, _ in parts])
+    parts = [i for _, i in parts]
+    indices = np.concatenate(parts).astype(index, copy=False)
+    del parts
+    return sp.csr_matrix((data, indices, indptr.astype(index)), shape=shape)
 
 
 @dataclass
@@ -262,13 +279,15 @@ class Vectors:
 
     ids: list[str]
     tfidf: sp.csr_matrix  # l2-normalised rows, sublinear tf
-    counts: sp.csr_matrix  # raw n-gram counts
     idf: np.ndarray  # per column
 
     @cached_property
     def presence(self) -> sp.csr_matrix:
-        """1 where a row has the n-gram (built on first use: only containment needs it)."""
-        p = self.counts.copy()
+        """1 where a row has the n-gram (built on first use: only containment needs it).
+
+        A TF-IDF entry is never 0 (tf >= 1, idf >= 1), so it has the pattern of the counts.
+        """
+        p = self.tfidf.copy()
         p.data[:] = 1.0
         return p
 
@@ -360,9 +379,10 @@ def vectorize(tasks: Sequence[TaskLike], ngrams: tuple[int, int] = (2, 3), bits:
     from sklearn.feature_extraction.text import TfidfTransformer
 
     counts = _count_matrix([t.text for t in tasks], ngrams, bits)
-    tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
-    tfidf = tf.fit_transform(counts).astype(np.float32).tocsr()
-    return Vectors([t.id for t in tasks], tfidf, counts, tf.idf_.astype(np.float32))
+    tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit(counts)
+    # In place: at national scale the counts of SIMILAR_TO's n-grams are a gigabyte.
+    tfidf = tf.transform(counts, copy=False).astype(np.float32, copy=False).tocsr()
+    return Vectors([t.id for t in tasks], tfidf, tf.idf_.astype(np.float32))
 
 
 # ---------------------------------------------------------------------------
@@ -399,6 +419,8 @@ def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
     n = len(score)
     if n == 0:
         return np.empty(0, dtype=np.int64)
+    if matching == "best":
+        return _match_best(left, right, score, left_group, right_group)
     lg = np.zeros(n, np.int64) if right_group is None else np.asarray(right_group, np.int64)
     rg = np.zeros(n, np.int64) if left_group is None else np.asarray(left_group, np.int64)
     # A left "slot" is (left item, the group it links into); likewise on the right.
@@ -409,14 +431,6 @@ def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
     rank[order] = np.arange(n)
     if matching not in ("one_to_one", "many_to_one", "best"):
         raise ValueError(f"unknown matching {matching!r}; expected 'one_to_one', 'many_to_one' or 'best'")
-    if matching == "best":
-        # Each slot's single best edge, from either side: no iteration needed.
-        best_l = np.full(lkey.max() + 1, np.iinfo(np.int64).max, np.int64)
-        np.minimum.at(best_l, lkey, rank)
-        best_r = np.full(rkey.max() + 1, np.iinfo(np.int64).max, np.int64)
-        np.minimum.at(best_r, rkey, rank)
-        out = np.flatnonzero((best_l[lkey] == rank) | (best_r[rkey] == rank))
-        return out[np.argsort(rank[out])]
     both = matching == "one_to_one"
     open_ = np.ones(n, bool)
     kept = []
@@ -442,6 +456,29 @@ def match(left: np.ndarray, right: np.ndarray, score: np.ndarray, *,
         open_[idx[closed]] = False
     out = np.concatenate(kept)
     return out[np.argsort(rank[out])]
+
+
+def _match_best(left: np.ndarray, right: np.ndarray, score: np.ndarray, left_group: np.ndarray | None,
+                right_group: np.ndarray | None) -> np.ndarray:
+    """:func:`match` with ``best``: each slot's single best edge, from either side, in score order.
+
+    No iteration and no dense slot numbers: SIMILAR_TO sends tens of millions of
+    candidate edges through here, so it holds as few edge-length arrays as it can.
+    """
+    order = np.argsort(-np.asarray(score, dtype=np.float64), kind="stable")  # best first, ties by position
+    keep = np.zeros(len(order), bool)
+    for item, group in ((left, right_group), (right, left_group)):
+        key = np.asarray(item, np.int64)[order]
+        if group is not None:
+            g = np.asarray(group, np.int64)
+            key *= int(g.max()) + 1
+            key += g[order]
+            del g
+        # The first edge of each slot in score order is the slot's best.
+        _, first = np.unique(key, return_index=True)
+        del key
+        keep[first] = True
+    return order[keep]
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -690,7 +727,26 @@ def _lsh_candidates(texts: Sequence[str], jur: np.ndarray, year: np.ndarray, yea
             new.append(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
         # Deduplicate band by band so memory follows the distinct pairs only.
         found = _distinct(np.concatenate([found, *new]))
-    return found // n, found % n
+    # Task positions fit 32 bits far beyond national scale: half the memory of tens of millions of pairs.
+    small = np.int32 if n < 2**31 else np.int64
+    return (found // n).astype(small), (found % n).astype(small)
+
+
+def _scored_above(v: Vectors, i: np.ndarray, j: np.ndarray, measure: Measure, threshold: float,
+                  chunk: int = 4_000_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs scoring ``>= threshold`` and their scores, scored a chunk at a time
+    (about half of the LSH candidates fall below: their scores are never all held)."""
+    out_i, out_j, out_s = [], [], []
+    for start in range(0, len(i), chunk):
+        a, b = i[start:start + chunk], j[start:start + chunk]
+        s = v.pair_scores(a, b, measure)
+        ok = s >= threshold
+        out_i.append(a[ok])
+        out_j.append(b[ok])
+        out_s.append(s[ok])
+    if not out_i:
+        return i[:0], j[:0], np.empty(0, np.float64)
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
 
 
 def _top_k(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
@@ -781,9 +837,7 @@ def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], thresh
     elif method == "lsh":
         i, j = _lsh_candidates([t.text for t in tasks], jur, year, year_window, bands=bands, rows=rows,
                                window=window, min_chars=min_chars, seed=seed)
-        s = v.pair_scores(i, j, measure)
-        keep = s >= threshold
-        i, j, s = i[keep], j[keep], s[keep]
+        i, j, s = _scored_above(v, i, j, measure, threshold)
     else:
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
     # i < j and tasks are ordered by jurisdiction, so i's jurisdiction sorts first.

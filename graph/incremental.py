@@ -877,7 +877,7 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     else:  # the compiled gather kernel, as Vectors.pair_scores
         o = np.lexsort((ci, ri))
         ri, ci = ri[o], ci[o]
-        s = Vectors(ids, tf, counts, np.zeros(0)).pair_scores(ri, ci, DEFAULTS.similar_measure)
+        s = Vectors(ids, tf, np.zeros(0)).pair_scores(ri, ci, DEFAULTS.similar_measure)
     ok = s >= options.similar_threshold
     ri, ci, s = ri[ok], ci[ok], s[ok]
     info = {r["id"]: {c: r[c] for c in cols} for r in local}

@@ -321,6 +321,22 @@ def test_match_equals_greedy_loop():
         assert keep.tolist() == expect
 
 
+def test_best_match_keeps_each_slots_best_edge_from_either_side():
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        n = 300
+        left, right, score = rng.integers(0, 40, n), rng.integers(0, 40, n), rng.random(n).round(2)
+        lgroup, rgroup = rng.integers(0, 3, n), rng.integers(0, 3, n)
+        keep = match(left, right, score, left_group=lgroup, right_group=rgroup, matching="best")
+        rank = sorted(range(n), key=lambda k: (-score[k], k))
+        best = {}
+        for k in rank:  # a left slot is (left item, right group), a right slot (right item, left group)
+            best.setdefault(("l", left[k], rgroup[k]), k)
+            best.setdefault(("r", right[k], lgroup[k]), k)
+        chosen = set(best.values())
+        assert keep.tolist() == [k for k in rank if k in chosen]
+
+
 def test_match_groups_limit_per_counterpart():
     # Task 0 may link once into group 0 and once into group 1.
     keep = match(np.array([0, 0, 0]), np.array([5, 6, 7]), np.array([.9, .8, .7]),
@@ -335,3 +351,12 @@ def test_unknown_measure_and_matching_are_named():
         match(np.array([0]), np.array([0]), np.array([1.0]), matching="all")
     with pytest.raises(ValueError, match="symmetric"):
         link_similar({"a": refs("taizhou_2022_work_plan")}, matching="many_to_one")
+
+
+def test_counting_in_chunks_gives_the_matrix_of_one_piece():
+    from mandategraph.graph.continuity import _count_matrix
+
+    texts = [t.text for t in refs("taizhou_2022_work_plan")] + ["", "公开"]
+    whole, chunked = _count_matrix(texts, (2, 3), 20, chunk=10_000), _count_matrix(texts, (2, 3), 20, chunk=7)
+    assert chunked.shape == whole.shape and (chunked != whole).nnz == 0
+    assert chunked.indices.dtype == whole.indices.dtype == np.int32
