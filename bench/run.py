@@ -193,12 +193,11 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     del edges
     gc.collect()
     options = BuildOptions()
-    links = st.run("link", link_core, g, options)
-    framed.update(links.edges)
-    st.run("write", write_graph, g, extracted, errors, out, framed)
+    framed.update(st.run("link", link_core, g, options).edges)
     counts.update({"nodes": g.number_of_nodes(), "edges": sum(len(df) for df in framed.values()),
                    "bytes": total, "files": len(files), "edge_types": {t: len(df) for t, df in framed.items()}})
-    del g, links, framed
+    st.run("write", write_graph, g, extracted, errors, out, framed, release=True)  # as build: frames go as written
+    del g, framed
     gc.collect()
     st.run("write", write_stores, out, options)
     # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,10 +148,10 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     del extractions  # in g and extract.jsonl now
     framed = edges.frames()
     del edges
-    links = link_core(g, options)
-    files += write_graph(g, extracted, errors, out, {**framed, **links.edges})
+    framed.update(link_core(g, options).edges)
+    files += write_graph(g, extracted, errors, out, framed, release=True)
     summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
-    del g, framed, links  # the stores below read the tables
+    del g, framed  # the stores below read the tables
     files += write_stores(out, options)
     return BuildResult(Path(out), errors, files, summary)
 
@@ -182,15 +182,16 @@ def write_extractions(extractions: list[Extraction], out: str | Path) -> list[Pa
 
 
 def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Path,
-                framed: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+                framed: MutableMapping[str, pd.DataFrame] | None = None, *, release: bool = False) -> list[Path]:
     """``tables/`` (CSV + Parquet per node label and edge type) and ``summary.json``; ``framed``
-    holds the edges of the types kept as frames rather than in ``g``."""
+    holds the edges of the types kept as frames rather than in ``g`` (taken out of it as they
+    are written with ``release``: see :func:`mandategraph.graph.tables.write_tables`)."""
     from .summary import summarize
     from .tables import write_tables
 
     out = Path(out)
-    files = write_tables(g, out / "tables", framed)
     summary = summarize(g, extracted, errors, framed)
+    files = write_tables(g, out / "tables", framed, release=release)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
     return files + [out / "summary.json"]

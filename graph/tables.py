@@ -8,7 +8,7 @@ CSV and as list columns in Parquet.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import networkx as nx
@@ -91,32 +91,37 @@ def _json_lists(values: pd.Series) -> list[str]:
     return out
 
 
-def write_tables(g: nx.MultiDiGraph, folder: str | Path, framed: Mapping[str, pd.DataFrame] | None = None
-                 ) -> list[Path]:
+def write_tables(g: nx.MultiDiGraph, folder: str | Path, framed: MutableMapping[str, pd.DataFrame] | None = None,
+                 *, release: bool = False) -> list[Path]:
     """Write every node and edge table as CSV and Parquet; return the paths.
 
     ``framed`` gives the edges of some types as frames (the build keeps them
-    so) rather than as edges of ``g``.
+    so) rather than as edges of ``g``. With ``release``, each frame is taken
+    out of ``framed`` as it is written, so that (when nothing else holds it)
+    only one table's frames are in memory at a time.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    framed = framed or {}
+    framed = framed if framed is not None else {}
     nf = node_frames(g)
-    ef = {**edge_frames(g, skip=set(framed)), **{t: _frame(df, ["source", "target"]) for t, df in framed.items()}}
+    ef = edge_frames(g, skip=set(framed))
     for spec in NODES:
-        df = nf[spec.label]
-        p_csv, p_pq = folder / f"nodes_{spec.label}.csv", folder / f"nodes_{spec.label}.parquet"
-        _csv_ready(df, spec.properties).to_csv(p_csv, index=False, lineterminator="\n")
-        df.to_parquet(p_pq, index=False)
-        written += [p_csv, p_pq]
+        written += _write_table(nf.pop(spec.label), spec.properties, folder / f"nodes_{spec.label}")
     for spec in EDGES:
-        df = ef[spec.type]
-        p_csv, p_pq = folder / f"edges_{spec.type}.csv", folder / f"edges_{spec.type}.parquet"
-        _csv_ready(df, spec.properties).to_csv(p_csv, index=False, lineterminator="\n")
-        df.to_parquet(p_pq, index=False)
-        written += [p_csv, p_pq]
+        if spec.type in framed:
+            df = _frame(framed.pop(spec.type) if release else framed[spec.type], ["source", "target"])
+        else:
+            df = ef.pop(spec.type)
+        written += _write_table(df, spec.properties, folder / f"edges_{spec.type}")
     return written
+
+
+def _write_table(df: pd.DataFrame, props: dict[str, str], stem: Path) -> list[Path]:
+    p_csv, p_pq = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".parquet")
+    _csv_ready(df, props).to_csv(p_csv, index=False, lineterminator="\n")
+    df.to_parquet(p_pq, index=False)
+    return [p_csv, p_pq]
 
 
 def read_tables(folder: str | Path, fmt: str = "parquet") -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
