@@ -56,6 +56,7 @@ __all__ = [
     "similarity_texts",
     "vectorize",
     "match",
+    "similar_positions",
     "link_continues",
     "link_similar",
     "link_details",
@@ -821,6 +822,28 @@ def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], thresh
     >>> link_similar({"台州市": tz, "温州市": wz})
     [Link(source='t1', target='w1', score=1.0)]
     """
+    tasks, a, b, score = similar_positions(
+        tasks_by_jurisdiction, threshold, year_window, measure=measure, matching=matching, ngrams=ngrams,
+        method=method, exact_limit=exact_limit, top_k=top_k, bands=bands, rows=rows, window=window,
+        min_chars=min_chars, seed=seed)
+    return [Link(tasks[x].id, tasks[y].id, z) for x, y, z in zip(a.tolist(), b.tolist(), score)]
+
+
+def similar_positions(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], threshold: float | None = None,
+                      year_window: int = 1, *, measure: Measure | None = None, matching: Matching | None = None,
+                      ngrams: tuple[int, int] | None = None, method: Literal["auto", "exact", "lsh"] = "auto",
+                      exact_limit: int = 20_000, top_k: int | None = DEFAULTS.similar_top_k, bands: int = 16,
+                      rows: int = 2, window: int = 2, min_chars: int = 8, seed: int = 0
+                      ) -> tuple[list[TaskLike], np.ndarray, np.ndarray, list[float]]:
+    """:func:`link_similar`'s links as positions: ``(tasks, a, b, scores)`` where link ``k`` joins
+    ``tasks[a[k]]`` (the earlier) and ``tasks[b[k]]``. A national build's millions of links need no
+    object each.
+
+    >>> tasks, a, b, score = similar_positions({"台州市": [TaskRef("t1", "编制全市公共数据开放目录", 2022, "台州市")],
+    ...                                         "温州市": [TaskRef("w1", "编制全市公共数据开放目录", 2022, "温州市")]})
+    >>> [(tasks[x].id, tasks[y].id) for x, y in zip(a, b)], score
+    ([('t1', 'w1')], [1.0])
+    """
     threshold = DEFAULTS.similar_threshold if threshold is None else threshold
     measure = measure or DEFAULTS.similar_measure
     matching = matching or DEFAULTS.similar_matching
@@ -828,7 +851,7 @@ def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], thresh
         raise ValueError("link_similar is symmetric: use matching 'best' or 'one_to_one'")
     tasks, jur, year, group = _groups(tasks_by_jurisdiction)
     if len(tasks) < 2:
-        return []
+        return tasks, np.empty(0, np.int64), np.empty(0, np.int64), []
     v = vectorize(tasks, ngrams or DEFAULTS.similar_ngrams)
     if method == "auto":
         method = "exact" if len(tasks) <= exact_limit else "lsh"
@@ -844,13 +867,10 @@ def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], thresh
     keep = match(i, j, s, left_group=group[i], right_group=group[j], matching=matching)
     if top_k is not None:
         keep = keep[_top_k(i[keep], j[keep], s[keep], top_k)]
-    out = []
-    for k in keep:
-        a, b = int(i[k]), int(j[k])
-        if year[b] < year[a]:
-            a, b = b, a
-        out.append(Link(tasks[a].id, tasks[b].id, round(float(s[k]), 4)))
-    return out
+    a, b = i[keep].astype(np.int64), j[keep].astype(np.int64)
+    later = year[b] < year[a]
+    a[later], b[later] = b[later], a[later]
+    return tasks, a, b, [round(x, 4) for x in s[keep].tolist()]
 
 
 # ---------------------------------------------------------------------------

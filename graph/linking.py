@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .continuity import Link, TaskRef, link_similar, status_by_task, task_status
+from .continuity import Link, TaskRef, similar_positions, status_by_task, task_status
 from .continuity_batch import link_continues_all, link_details_all
 from .schema import edge_spec
 from .themes import load_scheme
@@ -162,12 +162,13 @@ def _send_result(send, fn, args) -> None:
 def _similar_positions(refs: list[TaskRef], by_j: dict[str, list[int]], options
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SIMILAR_TO as (source position, target position, score) arrays: cheap to send between processes."""
-    found = link_similar({j: [refs[k] for k in ks] for j, ks in by_j.items()}, options.similar_threshold,
-                         top_k=options.similar_top_k) if len(by_j) > 1 else []
+    if len(by_j) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+    tasks, a, b, score = similar_positions({j: [refs[k] for k in ks] for j, ks in by_j.items()},
+                                           options.similar_threshold, top_k=options.similar_top_k)
     index = {t.id: k for k, t in enumerate(refs)}
-    return (np.fromiter((index[x.source] for x in found), np.int64, len(found)),
-            np.fromiter((index[x.target] for x in found), np.int64, len(found)),
-            np.fromiter((x.score for x in found), np.float64, len(found)))
+    at = np.fromiter((index[t.id] for t in tasks), np.int64, len(tasks))
+    return at[a], at[b], np.asarray(score, dtype=np.float64)
 
 
 def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM) -> Links:
