@@ -13,6 +13,9 @@ jurisdictions or documents at once:
   ``left @ right.T`` only meets rows of the same block (a jurisdiction's year
   and its next year; a document's rows and its prose items) and never
   computes a pair the per-call functions would not;
+- each year pair's level (:func:`~mandategraph.graph.continuity.plan_level`)
+  is read off all its pairs before any threshold, as the per-jurisdiction
+  function reads it off its score matrices;
 - thresholds and matching then run once over all pairs, with each block's
   slots kept apart.
 
@@ -88,7 +91,7 @@ def _batches(sizes: Sequence[int], batch: int) -> list[range]:
 
 def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskLike]]],
                        threshold: float | None = None, *, relative: float | None = None,
-                       matching: Matching | None = None, by_source: bool = True,
+                       level: float | None = None, matching: Matching | None = None, by_source: bool = True,
                        ngrams: tuple[int, int] | None = None, batch: int = 100_000) -> dict[str, list[Link]]:
     """:func:`~mandategraph.graph.continuity.link_continues` for every jurisdiction (cosine measure).
 
@@ -103,6 +106,7 @@ def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskL
     """
     threshold = DEFAULTS.continues_threshold if threshold is None else threshold
     relative = DEFAULTS.continues_relative if relative is None else relative
+    level = DEFAULTS.continues_level if level is None else level
     matching = matching or DEFAULTS.continues_matching
     ngrams = ngrams or DEFAULTS.continues_ngrams
     names = [j for j in sorted(by_jurisdiction) if sum(1 for ts in by_jurisdiction[j].values() if ts) >= 2]
@@ -110,11 +114,41 @@ def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskL
     out: dict[str, list[Link]] = {}
     for part in _batches(sizes, batch):
         out.update(_continues_batch({j: by_jurisdiction[j] for j in (names[k] for k in part)}, threshold,
-                                    relative, matching, by_source, ngrams))
+                                    relative, level, matching, by_source, ngrams))
     return out
 
 
-def _continues_batch(by_j, threshold, relative, matching, by_source, ngrams) -> dict[str, list[Link]]:
+def _plan_levels(i: np.ndarray, j: np.ndarray, s: np.ndarray, layer: np.ndarray, nl: int, group: np.ndarray,
+                 n: int) -> np.ndarray:
+    """Per group (of the later task): :func:`~mandategraph.graph.continuity.plan_level`, the median
+    score of the mutual best pairs (each pair's earlier task's best in the later task's layer, and
+    the later task's best); 0 for a group without one."""
+    best_i = np.zeros(n * nl)
+    np.maximum.at(best_i, i * nl + layer[j], s)
+    best_j = np.zeros(n)
+    np.maximum.at(best_j, j, s)
+    mutual = (s == best_i[i * nl + layer[j]]) & (s == best_j[j]) & (s > 0)
+    return _group_medians(s[mutual], group[j[mutual]], int(group.max()) + 1)
+
+
+def _group_medians(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+    """The median of ``values`` within each group ``0..size-1`` (as ``np.median``; 0 for an empty group).
+
+    >>> _group_medians(np.array([.2, .9, .4, .5, .7]), np.array([0, 0, 0, 2, 2]), 3).tolist()
+    [0.4, 0.0, 0.6]
+    """
+    order = np.lexsort((values, groups))
+    v = values[order]
+    counts = np.bincount(groups, minlength=size)
+    starts = np.cumsum(counts) - counts
+    out = np.zeros(size)
+    has = counts > 0
+    lo, hi = starts[has] + (counts[has] - 1) // 2, starts[has] + counts[has] // 2
+    out[has] = (v[lo] + v[hi]) / 2
+    return out
+
+
+def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngrams) -> dict[str, list[Link]]:
     tasks: list[TaskLike] = []
     jur, step = [], []  # per task: jurisdiction number, position of its year
     for jn, name in enumerate(by_j):
@@ -141,9 +175,14 @@ def _continues_batch(by_j, threshold, relative, matching, by_source, ngrams) -> 
     left = _blocked(rows, cols, values, left_block, np.ones(n, bool), columns, n)
     right = _blocked(rows, cols, values, right_block, later, columns, n)
     i, j, s = _pairs(left, right)
-    ok = s >= threshold
-    i, j, s = i[ok], j[ok], s[ok]
     nl = len(layers)
+    bar = np.full(len(s), threshold)
+    if level and len(s):
+        # The year pair's level, over all its pairs (before any threshold), as continuity.plan_level.
+        year_pair = jur_a * nsteps + step_a  # of the later task
+        bar = np.maximum(bar, level * _plan_levels(i, j, s, layer_a, nl, year_pair, n)[year_pair[j]])
+    ok = s >= bar
+    i, j, s = i[ok], j[ok], s[ok]
     if relative and len(s):
         # Best score of each earlier task within the layer, and of each later task.
         best_i = np.zeros(n * nl)

@@ -25,6 +25,7 @@ from mandategraph.graph.continuity import (
     link_details,
     link_similar,
     match,
+    plan_level,
     status_by_task,
     task_status,
     vectorize,
@@ -170,6 +171,39 @@ def test_continues_chains_consecutive_years():
     # An unchanged plan: every task continues in its own copy, scoring 1.
     copies = {(l.source, l.target) for l in links if l.score == pytest.approx(1.0, abs=1e-4)}
     assert {(t.id, t.id.replace("wenzhou_2022", "wenzhou_2023")) for t in y22} <= copies
+
+
+def test_continues_copied_plan_skips_stock_phrase_pairs():
+    """A plan copied from last year, with a quarter of its tasks replaced by another plan's: every
+    copy is linked, and no replacement is linked to a dropped task through stock phrases ("加强",
+    "公开"), which the plan-level bar (``DEFAULTS.continues_level``) alone stops."""
+    y22 = refs("wenzhou_2022_work_plan")
+    dropped = {t.id for k, t in enumerate(y22) if k % 4 == 0}
+    kept = [TaskRef(t.id.replace("wenzhou_2022", "wenzhou_2023"), t.text, 2023, t.jurisdiction, t.source)
+            for t in y22 if t.id not in dropped]
+    new = [TaskRef("new|" + t.id, t.text, 2023, "温州市", t.source) for t in refs("rongxian_2019_work_plan")]
+    years = {2022: y22, 2023: kept + new[:len(dropped)]}
+    links = {(l.source, l.target) for l in link_continues(years)}
+    assert {(t.id.replace("wenzhou_2023", "wenzhou_2022"), t.id) for t in kept} <= links
+    assert not [b for _, b in links if b.startswith("new|")]
+    without = [l.target for l in link_continues(years, level=0)]
+    assert len([b for b in without if b.startswith("new|")]) >= 10
+
+
+def test_plan_level_of_the_seed_plans():
+    """温州 rewrote its 2019 plan (level ~0.2: the bar stays below the threshold); a copy is ~1."""
+    years = wenzhou_years()
+    tasks = years[2019] + years[2022]
+    v = vectorize(tasks, DEFAULTS.continues_ngrams)
+    earlier = np.arange(len(years[2019]))
+    later = len(years[2019]) + np.arange(len(years[2022]))
+    layers = [later[[t.source == s for t in years[2022]]] for s in ("prose", "table")]
+    level = plan_level([v.scores(earlier, layer) for layer in layers])
+    assert 0.15 < level < 0.25
+    assert DEFAULTS.continues_level * level < DEFAULTS.continues_threshold
+    same = np.arange(len(years[2022]))
+    w = vectorize(years[2022], DEFAULTS.continues_ngrams)
+    assert plan_level([w.scores(same, same)]) == pytest.approx(1.0, abs=1e-4)
 
 
 def test_continues_needs_two_years():

@@ -45,6 +45,10 @@ def test_continues_all_equals_one_jurisdiction_at_a_time(tasks):
     # Other settings go through the same way.
     assert as_set(link_continues_all(by_jy, 0.3, relative=0, by_source=False)) == \
         as_set({j: link_continues(by_jy[j], 0.3, relative=0, by_source=False) for j in one_by_one})
+    # The plan-level bar off, and higher: the batch's levels are the per-jurisdiction ones.
+    for level in (0, 0.6):
+        assert as_set(link_continues_all(by_jy, level=level)) == \
+            as_set({j: link_continues(by_jy[j], level=level) for j in one_by_one})
 
 
 def test_details_all_equals_one_document_at_a_time(tasks):
