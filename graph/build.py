@@ -42,6 +42,7 @@ class BuildOptions:
     workers: int = 0  # 0: one per core when there are many documents
     ladybug: bool = True
     continues_relative: float = CONTINUITY_DEFAULTS.continues_relative
+    continues_level: float = CONTINUITY_DEFAULTS.continues_level
     similar_top_k: int | None = CONTINUITY_DEFAULTS.similar_top_k
 
 

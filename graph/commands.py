@@ -26,15 +26,19 @@ __all__ = ["COMMANDS", "build"]
               help="Minimum similarity for DETAILS (annex row ↔ prose item).")
 @click.option("--continues-relative", type=click.FloatRange(0, 1), default=BuildOptions.continues_relative, show_default=True,
               help="CONTINUES also needs this share of the best score of both its tasks (0: off).")
+@click.option("--continues-level", type=click.FloatRange(0, 1), default=BuildOptions.continues_level, show_default=True,
+              help="CONTINUES also needs this share of its plan pair's level, the median score of the "
+                   "pairs of tasks each other's best (0: off).")
 @click.option("--similar-top-k", type=click.IntRange(min=0), default=BuildOptions.similar_top_k, show_default=True,
               help="Keep a SIMILAR_TO link only among the k best of one of its tasks (0: keep all).")
 @click.option("--workers", type=int, default=0, help="Extraction processes (default: one per core for many files).")
 @quiet_option
 def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold,
-          continues_relative, similar_top_k, workers, quiet):
+          continues_relative, continues_level, similar_top_k, workers, quiet):
     """Extract every document in INPUTS (files or folders) and build the graph in --out."""
     options = BuildOptions(continues_threshold, similar_threshold, details_threshold, workers,
-                           continues_relative=continues_relative, similar_top_k=similar_top_k or None)
+                           continues_relative=continues_relative, continues_level=continues_level,
+                           similar_top_k=similar_top_k or None)
     show = not quiet and sys.stderr.isatty()
     bar = None
     if show:

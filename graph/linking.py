@@ -195,7 +195,8 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM) -> L
     details = link_details_all({doc: ([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])
                                 for doc, ts in by_doc.items()}, options.details_threshold)
     out.edges["DETAILS"] = _link_frame("DETAILS", tasks, index, [x for doc in sorted(details) for x in details[doc]])
-    continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative)
+    continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative,
+                                   level=options.continues_level)
     statuses = []
     for jur in sorted(continues):
         # Status from CONTINUES alone: spreading it over DETAILS partners was measured

@@ -136,7 +136,7 @@ def test_a_bad_file_in_the_input_fails_alone(tmp_path, documents):
 
 
 def test_link_settings_out_of_range_are_refused_before_anything_is_written(tmp_path, documents):
-    for flag, value in (("--similar-top-k", "-1"), ("--continues-relative", "2")):
+    for flag, value in (("--similar-top-k", "-1"), ("--continues-relative", "2"), ("--continues-level", "2")):
         r = subprocess.run([sys.executable, "-m", "mandategraph", "build", str(documents), "--out", str(tmp_path / "o"),
                             flag, value], capture_output=True, text=True)
         assert r.returncode == 2 and f"Invalid value for '{flag}'" in r.stderr
