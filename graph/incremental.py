@@ -173,6 +173,7 @@ class _Folder:
             raise ReadError(str(out), "not a built graph folder (no tables/nodes_Task.parquet); "
                                       "run `mandategraph build` first")
         self._pool = ThreadPoolExecutor(max_workers=2)
+        self._io = ThreadPoolExecutor(max_workers=1)  # file copies that wait on the disk, not the CPU
         self._tables: dict[str, Future] = {}
 
     def path(self, stem: str, suffix: str = "parquet") -> Path:
@@ -190,8 +191,12 @@ class _Folder:
     def submit(self, fn, *args) -> Future:
         return self._pool.submit(fn, *args)
 
+    def submit_io(self, fn, *args) -> Future:
+        return self._io.submit(fn, *args)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._io.shutdown(wait=True)
 
 
 def _props(stem: str) -> dict[str, str]:
@@ -877,7 +882,7 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     else:  # the compiled gather kernel, as Vectors.pair_scores
         o = np.lexsort((ci, ri))
         ri, ci = ri[o], ci[o]
-        s = Vectors(ids, tf, counts, np.zeros(0)).pair_scores(ri, ci, DEFAULTS.similar_measure)
+        s = Vectors(ids, tf, np.zeros(0)).pair_scores(ri, ci, DEFAULTS.similar_measure)
     ok = s >= options.similar_threshold
     ri, ci, s = ri[ok], ci[ok], s[ok]
     info = {r["id"]: {c: r[c] for c in cols} for r in local}
@@ -1777,8 +1782,13 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
     delta.put_frame("edges_BELONGS_TO", bt[bt["source"].isin(earlier_units)])
     _last_wins(f, delta, "MEMBER_OF", ef["MEMBER_OF"], me)
     t0 = _tick(result, "rows", t0)
+    # The biggest tables first, so the last one to finish is a small one; extract.jsonl (a copy in the
+    # kernel, no CPU) beside them.
+    stems = sorted(delta.stems(), key=lambda s: -f.path(s).stat().st_size)
     futures = [f.submit(_stage_table, f, stem, delta.remove.get(stem, set()), delta.write.get(stem, {}))
-               for stem in delta.stems()]
+               for stem in stems]
+    jsonl = f.submit_io(_stage_jsonl, f.out / "extract.jsonl", ex.meta.source,
+                        [json.dumps(t.contract(), ensure_ascii=False) for t in ex.tasks])
     staged = {s.stem: s for s in (fu.result() for fu in futures) if s is not None}
     for s in staged.values():
         result.rows[s.stem] = [len(s.removed), len(s.written)]
@@ -1786,11 +1796,11 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
             result.rewritten.append(s.stem)
     t0 = _tick(result, "tables", t0)
     files = [tf for s in staged.values() for tf in s.files]
-    for name, lines in (("extract.jsonl", [json.dumps(t.contract(), ensure_ascii=False) for t in ex.tasks]),
+    for name, lines in (("extract.jsonl", jsonl),
                         ("unplaced.jsonl", [json.dumps({"document": ex.meta.source, "line": u.line,
                                                         "span": list(u.span), "text": u.text, "reason": u.reason},
                                                        ensure_ascii=False) for u in ex.unplaced])):
-        tf = _stage_jsonl(f.out / name, ex.meta.source, lines)
+        tf = lines.result() if isinstance(lines, Future) else _stage_jsonl(f.out / name, ex.meta.source, lines)
         if tf:
             files.append(tf)
     files.append(_stage_summary(f, staged, ctx, len(ex.unplaced)))
