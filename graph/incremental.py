@@ -78,11 +78,21 @@ files are renamed into place. An add interrupted before the commit leaves
 the folder as it was; one interrupted after it is finished by the next add
 (or by :func:`recover`).
 
+The database commit is durable in LadybugDB's write-ahead log
+(``graph.lbug.wal``), and the add leaves it there: the checkpoint that folds
+the log into ``graph.lbug`` rewrites the adjacency of each node group an
+edge was added to or removed from (the 37 themes' IN_THEME group on every
+add, and the node groups of the old tasks new links reach): ~11 s at
+national size, nearly as much for one add's log as for ten. Every open of
+the database (queries included) replays the log, ~70 ms per MB (~1 MB per
+document at national size), so the add that leaves the log above
+``CHECKPOINT_WAL_BYTES`` checkpoints, and :func:`checkpoint`
+(``mandategraph checkpoint``) does it on demand. ``graph.lbug`` and
+``graph.lbug.wal`` are the database together.
+
 What grows with the graph: the tables (each table a row changes in is
-written again whole, one sorted file per table), ``extract.jsonl`` (copied
-in the kernel) and LadybugDB's checkpoint (it rewrites the adjacency of each
-node group an edge was added to or removed from: the 37 themes' IN_THEME
-group on every add, and the node groups of the old tasks new links reach).
+written again whole, one sorted file per table: Parquet decoded and encoded
+again, CSV and ``extract.jsonl`` copied in the kernel) and the checkpoint.
 The linking, SIMILAR_TO (bounded by ``SIMILAR_CANDIDATES``) and the rows do
 not.
 """
@@ -123,8 +133,8 @@ from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
 from .tables import _csv_ready, default_value, edge_frames, node_frames
 
-__all__ = ["AddResult", "add_documents", "add_extraction", "recover", "write_add_index", "LINKED_TYPES",
-           "INDEX_NAME", "SIMILAR_CANDIDATES"]
+__all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "wal_bytes", "write_add_index",
+           "LINKED_TYPES", "INDEX_NAME", "SIMILAR_CANDIDATES", "CHECKPOINT_WAL_BYTES"]
 
 # Edge types written by linking, and how an add keeps them (see the module docstring).
 LINKED_TYPES = ("IN_THEME", "CONTINUES", "SIMILAR_TO", "DETAILS")
@@ -137,6 +147,10 @@ _WORK = ".add-work"  # files LadybugDB loads during an add
 _MANY_PIECES = 2000  # above this many runs of rows, a table's CSV is spliced from one index of its lines
 _BULK_ROWS = 50_000  # above this many changed rows, LadybugDB gets the whole edge table again (COPY)
 _BITS = 20  # hashed n-gram columns, as continuity.vectorize
+# An add leaves its database changes in graph.lbug's write-ahead log (graph.lbug.wal, ~1 MB per document at
+# national size); the add that leaves the log above this size folds it into the file (LadybugDB's checkpoint,
+# see _apply_ladybug and checkpoint). Every open of the database replays the log: ~70 ms per MB.
+CHECKPOINT_WAL_BYTES = 8 << 20
 
 Similar = Literal["incremental", "exact"]
 
@@ -173,6 +187,7 @@ class _Folder:
             raise ReadError(str(out), "not a built graph folder (no tables/nodes_Task.parquet); "
                                       "run `mandategraph build` first")
         self._pool = ThreadPoolExecutor(max_workers=2)
+        self._io = ThreadPoolExecutor(max_workers=1)  # file copies that wait on the disk, not the CPU
         self._tables: dict[str, Future] = {}
 
     def path(self, stem: str, suffix: str = "parquet") -> Path:
@@ -190,8 +205,12 @@ class _Folder:
     def submit(self, fn, *args) -> Future:
         return self._pool.submit(fn, *args)
 
+    def submit_io(self, fn, *args) -> Future:
+        return self._io.submit(fn, *args)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._io.shutdown(wait=True)
 
 
 def _props(stem: str) -> dict[str, str]:
@@ -1442,18 +1461,27 @@ def _ladybug_statements(staged: list[_Staged]) -> list[tuple[str, dict]]:
     return out
 
 
-def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]]) -> dict[str, float]:
+def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]], checkpoint: bool | None = None
+                   ) -> dict[str, float]:
     """Run the statements in one transaction: the database changes wholly or not at all.
 
-    Returns the seconds of the statements with their commit, and of the
-    checkpoint that folds the log into the file (LadybugDB rewrites there
-    the adjacency of every node group an edge was added to or removed from).
+    The commit is durable in the write-ahead log (``graph.lbug.wal``); the
+    checkpoint that folds the log into the file (LadybugDB rewrites there the
+    adjacency of every node group an edge was added to or removed from, which
+    grows with the graph) runs only with ``checkpoint`` True, when the
+    statements reload a table with ``COPY``, or when None once the log holds
+    more than ``CHECKPOINT_WAL_BYTES``. Readers replay the log when they open
+    the file. Returns the seconds of the statements with
+    their commit, and of the checkpoint.
     """
-    from .ladybug_store import open_database
+    import ladybug
 
     t0 = time.perf_counter()
-    db, conn = open_database(db_path, read_only=False)
+    db = ladybug.Database(str(db_path), auto_checkpoint=False)
+    conn = ladybug.Connection(db)
+    t1 = t0
     try:
+        conn.execute("CALL force_checkpoint_on_close=false")  # closing would checkpoint otherwise
         conn.execute("BEGIN TRANSACTION")
         try:
             for query, params in statements:
@@ -1463,11 +1491,23 @@ def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]]) -> dict[st
             raise
         conn.execute("COMMIT")
         t1 = time.perf_counter()
-        conn.execute("CHECKPOINT")
+        if checkpoint is None:
+            checkpoint = wal_bytes(db_path) > CHECKPOINT_WAL_BYTES
+        # A COPY left in the log is lost: LadybugDB 0.22 replays the log without the copied rows (every
+        # edge of the table gone after the next open). An add that reloads a table (_BULK_ROWS) folds it.
+        checkpoint = checkpoint or any(q.startswith("COPY ") for q, _ in statements)
+        if checkpoint:
+            conn.execute("CHECKPOINT")
     finally:
         conn.close()
         db.close()
     return {"db_write": round(t1 - t0, 4), "db_checkpoint": round(time.perf_counter() - t1, 4)}
+
+
+def wal_bytes(db_path: str | Path) -> int:
+    """The size of a database's write-ahead log (0 when it has none)."""
+    wal = Path(str(db_path) + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
 
 
 def _ladybug_has(db_path: Path, did: str) -> bool:
@@ -1553,7 +1593,8 @@ def _write_journal(out: Path, data: dict) -> None:
     _atomic(out / JOURNAL_NAME, lambda p: p.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8"))
 
 
-def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements) -> dict[str, float]:
+def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements, checkpoint: bool | None = None
+            ) -> dict[str, float]:
     """Apply the database changes and rename the staged files into place, so that the folder
     changes wholly or not at all (see :func:`recover`); returns the database's seconds."""
     from .ladybug_store import DB_NAME
@@ -1564,7 +1605,7 @@ def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements) -> 
     seconds = {}
     if keep_db and statements:
         try:
-            seconds = _apply_ladybug(db, statements)
+            seconds = _apply_ladybug(db, statements, checkpoint)
         except BaseException:  # rolled back: the folder stays as it was
             _undo(out, journal)
             raise
@@ -1640,6 +1681,41 @@ def recover(out: str | Path) -> bool:
     return True
 
 
+def checkpoint(out: str | Path) -> dict[str, float]:
+    """Fold ``graph.lbug``'s write-ahead log into the file (LadybugDB's checkpoint) and return its seconds
+    and the log's size before.
+
+    An add commits its database changes to the log and leaves them there
+    (the checkpoint rewrites the adjacency of every node group an edge was
+    added to or removed from: ~11 s at national size, nearly the same for one
+    add's log as for ten); readers replay the log when they open the file.
+    The add that leaves the log above ``CHECKPOINT_WAL_BYTES`` checkpoints
+    itself; this (``mandategraph checkpoint``) does it now, e.g. after a batch
+    of adds or before copying ``graph.lbug`` alone.
+    """
+    import ladybug
+    from .ladybug_store import DB_NAME
+
+    out = Path(out)
+    db_path = out / DB_NAME if out.is_dir() else out
+    if not db_path.is_file():
+        raise ReadError(str(out), "no graph.lbug here; run `mandategraph build` first")
+    folder = db_path.parent
+    with _locked(folder):
+        recover(folder)
+        before = wal_bytes(db_path)
+        t0 = time.perf_counter()
+        if before:
+            db = ladybug.Database(str(db_path))
+            conn = ladybug.Connection(db)
+            try:
+                conn.execute("CHECKPOINT")
+            finally:
+                conn.close()
+                db.close()
+    return {"wal_bytes": before, "seconds": round(time.perf_counter() - t0, 4)}
+
+
 def _undo(out: Path, journal: dict) -> None:
     for t, _ in journal["files"]:
         if os.path.exists(t):
@@ -1665,7 +1741,8 @@ def _options(given: BuildOptions | None, index: _Index | None) -> BuildOptions:
 
 def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | None = None,
                    result: AddResult | None = None, *, similar: Similar = "incremental",
-                   candidates: int = SIMILAR_CANDIDATES, method: str = "auto") -> AddResult:
+                   candidates: int = SIMILAR_CANDIDATES, method: str = "auto", checkpoint: bool | None = None
+                   ) -> AddResult:
     """Add one extracted document to a built folder (see the module docstring).
 
     ``options`` default to those the build recorded in ``add_index.npz``
@@ -1675,6 +1752,9 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     tasks the new ones are scored against (module docstring); ``method``
     picks their candidate pairs as ``link_similar``'s: ``"auto"`` (every pair
     up to its exact limit, as the build), ``"exact"`` or ``"lsh"``.
+    ``checkpoint`` folds ``graph.lbug``'s write-ahead log into the file after
+    the commit: True always, False never, None (default) once the log is
+    above ``CHECKPOINT_WAL_BYTES`` (see :func:`checkpoint`).
     """
     if method not in ("auto", "exact", "lsh"):
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
@@ -1684,7 +1764,7 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     _Folder(folder).close()  # a built folder, or ReadError
     with _locked(Path(folder)):
         recover(folder)
-        _add_locked(folder, ex, options, result, similar, candidates, method)
+        _add_locked(folder, ex, options, result, similar, candidates, method, checkpoint)
     return result
 
 
@@ -1702,13 +1782,13 @@ def _locked(out: Path):
 
 
 def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Similar, candidates: int,
-                method: str) -> None:
+                method: str, checkpoint: bool | None = None) -> None:
     f = _Folder(folder)
     try:
         prepared = _prepare(f, ex, options, result, similar, candidates, method)
         if prepared is not None:
             t0 = time.perf_counter()
-            db = _commit(f.out, *prepared)
+            db = _commit(f.out, *prepared, checkpoint=checkpoint)
             _tick(result, "commit", t0)
             for k, v in db.items():
                 result.seconds[k] = round(result.seconds.get(k, 0.0) + v, 4)
@@ -1777,8 +1857,13 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
     delta.put_frame("edges_BELONGS_TO", bt[bt["source"].isin(earlier_units)])
     _last_wins(f, delta, "MEMBER_OF", ef["MEMBER_OF"], me)
     t0 = _tick(result, "rows", t0)
+    # The biggest tables first, so the last one to finish is a small one; extract.jsonl (a copy in the
+    # kernel, no CPU) beside them.
+    stems = sorted(delta.stems(), key=lambda s: -f.path(s).stat().st_size)
     futures = [f.submit(_stage_table, f, stem, delta.remove.get(stem, set()), delta.write.get(stem, {}))
-               for stem in delta.stems()]
+               for stem in stems]
+    jsonl = f.submit_io(_stage_jsonl, f.out / "extract.jsonl", ex.meta.source,
+                        [json.dumps(t.contract(), ensure_ascii=False) for t in ex.tasks])
     staged = {s.stem: s for s in (fu.result() for fu in futures) if s is not None}
     for s in staged.values():
         result.rows[s.stem] = [len(s.removed), len(s.written)]
@@ -1786,11 +1871,11 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
             result.rewritten.append(s.stem)
     t0 = _tick(result, "tables", t0)
     files = [tf for s in staged.values() for tf in s.files]
-    for name, lines in (("extract.jsonl", [json.dumps(t.contract(), ensure_ascii=False) for t in ex.tasks]),
+    for name, lines in (("extract.jsonl", jsonl),
                         ("unplaced.jsonl", [json.dumps({"document": ex.meta.source, "line": u.line,
                                                         "span": list(u.span), "text": u.text, "reason": u.reason},
                                                        ensure_ascii=False) for u in ex.unplaced])):
-        tf = _stage_jsonl(f.out / name, ex.meta.source, lines)
+        tf = lines.result() if isinstance(lines, Future) else _stage_jsonl(f.out / name, ex.meta.source, lines)
         if tf:
             files.append(tf)
     files.append(_stage_summary(f, staged, ctx, len(ex.unplaced)))
@@ -1808,12 +1893,13 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
 
 def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: BuildOptions | None = None,
                   *, similar: Similar = "incremental", candidates: int = SIMILAR_CANDIDATES,
-                  method: str = "auto", **extract_kw) -> AddResult:
+                  method: str = "auto", checkpoint: bool | None = None, **extract_kw) -> AddResult:
     """Add the documents in ``inputs`` (files or folders) to the built folder ``graph_dir``.
 
     Files that fail to extract are reported in the result; the others are
     added, one at a time in the build's order. See :func:`add_extraction`
-    for ``options``, ``similar``, ``candidates`` and ``method``.
+    for ``options``, ``similar``, ``candidates``, ``method`` and ``checkpoint``
+    (with True, the log is folded once, after the last document).
 
     Raises
     ------
@@ -1831,8 +1917,10 @@ def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: 
             result.errors.append((path, str(exc)))
     _tick(result, "extract", t0)
     extractions.sort(key=lambda e: _order_key(e.meta.jurisdiction.code, e.meta.year, e.meta.source))
-    for ex in extractions:
-        add_extraction(graph_dir, ex, options, result, similar=similar, candidates=candidates, method=method)
+    for n, ex in enumerate(extractions):
+        last = n == len(extractions) - 1
+        add_extraction(graph_dir, ex, options, result, similar=similar, candidates=candidates, method=method,
+                       checkpoint=checkpoint if last else (None if checkpoint else checkpoint))
     if result.errors:
         _record_failures(Path(graph_dir), result.errors)
     return result

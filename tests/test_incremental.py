@@ -294,6 +294,36 @@ def test_add_interrupted_after_the_database_commit_is_finished(tmp_path):
     assert journal["ladybug"] is False and not (out / inc.JOURNAL_NAME).exists()
 
 
+def test_add_leaves_its_database_changes_in_the_log_until_a_checkpoint(tmp_path):
+    from mandategraph.graph.ladybug_store import run_cypher
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:4], tmp_path / "g")
+    db = out / "graph.lbug"
+    size = db.stat().st_size
+    res = add_documents([seeds[4]], out)
+    assert len(res.added) == 1 and res.seconds["db_checkpoint"] < 1
+    assert inc.wal_bytes(db) > 0 and db.stat().st_size == size  # committed to the log, the file untouched
+    count = "MATCH (d:Document) RETURN count(*)"
+    assert run_cypher(out, count)[1] == [[5]]  # a reader replays the log
+    tables = _ladybug_of_tables(out, tmp_path)
+    assert _ladybug(out) == tables
+    assert inc.checkpoint(out)["wal_bytes"] > 0
+    assert inc.wal_bytes(db) == 0 and run_cypher(out, count)[1] == [[5]]
+    assert _ladybug(out) == tables
+    assert inc.checkpoint(out)["wal_bytes"] == 0  # nothing left to fold
+
+
+def test_add_checkpoints_when_asked_or_when_the_log_is_big(tmp_path, monkeypatch):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:3], tmp_path / "g")
+    add_documents([seeds[3]], out, checkpoint=True)
+    assert inc.wal_bytes(out / "graph.lbug") == 0
+    monkeypatch.setattr(inc, "CHECKPOINT_WAL_BYTES", 0)
+    add_documents([seeds[4]], out)
+    assert inc.wal_bytes(out / "graph.lbug") == 0
+
+
 def test_a_database_older_than_its_tables_is_left_to_be_written_again(tmp_path):
     import os
 
