@@ -895,17 +895,21 @@ def similar_positions(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], t
     tasks, jur, year, group = _groups(tasks_by_jurisdiction)
     if len(tasks) < 2:
         return tasks, np.empty(0, np.int64), np.empty(0, np.int64), []
-    v = vectorize(tasks, ngrams or DEFAULTS.similar_ngrams)
     if method == "auto":
         method = "exact" if len(tasks) <= exact_limit else "lsh"
+    # The vectors (a gigabyte at national scale) live only while pairs are scored: not beside
+    # the LSH buckets before, nor the matching after.
     if method == "exact":
+        v = vectorize(tasks, ngrams or DEFAULTS.similar_ngrams)
         i, j, s = _exact_candidates(v, jur, year, threshold, measure, year_window)
     elif method == "lsh":
         i, j = _lsh_candidates([t.text for t in tasks], jur, year, year_window, bands=bands, rows=rows,
                                window=window, min_chars=min_chars, seed=seed)
+        v = vectorize(tasks, ngrams or DEFAULTS.similar_ngrams)
         i, j, s = _scored_above(v, i, j, measure, threshold)
     else:
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
+    del v
     # i < j and tasks are ordered by jurisdiction, so i's jurisdiction sorts first.
     keep = match(i, j, s, left_group=group[i], right_group=group[j], matching=matching)
     if top_k is not None:
