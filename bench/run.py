@@ -99,8 +99,9 @@ def _children(pid: int) -> list[int]:
 class _TreeMemory:
     """Peak PSS of this process and its children, sampled every ``every`` s on a thread.
 
-    PSS, not RSS: a forked child (the build links SIMILAR_TO in one) shares
-    the parent's pages, which its RSS would count a second time.
+    PSS, not RSS: a forked child (the extraction pool's workers) shares the
+    parent's pages, which its RSS would count a second time. The build's
+    SIMILAR_TO process is a fresh interpreter, counted as it is.
     """
 
     def __init__(self, every: float = 0.5):

@@ -20,7 +20,10 @@ jurisdictions or documents at once:
   slots kept apart.
 
 Tasks go in batches of about ``batch`` tasks (whole jurisdictions or
-documents), so memory follows the batch, not the corpus.
+documents), so memory follows the batch, not the corpus. A batch's n-gram
+entries (~300 a task, each with its row, column, key and value arrays) take
+~12 KB a task: 10,000 tasks hold ~0.2 GB where 100,000 held ~1.1 GB, and
+were faster too at 10 % of national (CONTINUES 5.9 s against 8.2 s).
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from .continuity import DEFAULTS, Link, Matching, TaskLike, _count_matrix, _dist
 __all__ = ["link_continues_all", "link_details_all"]
 
 _BITS = 20  # hashed n-gram columns, as continuity.vectorize
+BATCH = 10_000  # tasks per product (see above)
 
 
 def _entries(texts: Sequence[str], ngrams: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -92,7 +96,7 @@ def _batches(sizes: Sequence[int], batch: int) -> list[range]:
 def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskLike]]],
                        threshold: float | None = None, *, relative: float | None = None,
                        level: float | None = None, matching: Matching | None = None, by_source: bool = True,
-                       ngrams: tuple[int, int] | None = None, batch: int = 100_000) -> dict[str, list[Link]]:
+                       ngrams: tuple[int, int] | None = None, batch: int = BATCH) -> dict[str, list[Link]]:
     """:func:`~mandategraph.graph.continuity.link_continues` for every jurisdiction (cosine measure).
 
     Returns the links of each jurisdiction with two or more years, in the
@@ -207,7 +211,7 @@ def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngra
 
 def link_details_all(by_document: Mapping[str, tuple[Sequence[TaskLike], Sequence[TaskLike]]],
                      threshold: float | None = None, *, ngrams: tuple[int, int] | None = None,
-                     batch: int = 100_000) -> dict[str, list[Link]]:
+                     batch: int = BATCH) -> dict[str, list[Link]]:
     """:func:`~mandategraph.graph.continuity.link_details` for every document (containment measure).
 
     ``by_document`` maps a document to its ``(prose_tasks, table_tasks)``;

@@ -10,8 +10,6 @@ them into a graph for those who want one (``build_graph``, ``add``).
 """
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from .continuity import Link, TaskRef, similar_positions, status_by_task, task_s
 from .continuity_batch import link_continues_all, link_details_all
 from .schema import edge_spec
 from .themes import load_scheme
+from .worker import Worker
 
 __all__ = ["LINK_TYPES", "Links", "link_tables", "add_links", "add_themes", "add_continuity", "task_refs"]
 
@@ -114,60 +113,17 @@ def _add_theme_nodes(g: nx.MultiDiGraph, scheme) -> None:
                        definition=theme.definition, scheme="themes", document="", span_start=0, span_end=0)
 
 
-class _Forked:
-    """``fn(*args)`` in a forked process, its result sent back through a pipe.
-
-    Forked rather than spawned: the child sees the parent's tasks without
-    pickling them, and callers' scripts need no ``if __name__ == "__main__"``
-    guard (a spawned child imports the caller's main module).
-    """
-
-    def __init__(self, fn, *args):
-        ctx = multiprocessing.get_context("fork")
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_send_result, args=(send, fn, args), daemon=True)
-        # Frozen, the child's garbage collector leaves the parent's objects alone: walking them would
-        # write to every page holding one and so copy the whole graph into the child (measured: +7 GB).
-        gc.freeze()
-        try:
-            self._process.start()
-        finally:
-            gc.unfreeze()
-        send.close()
-
-    def result(self):
-        try:
-            ok, value = self._recv.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(f"the linking process ended with exit status {self._process.exitcode} "
-                               "before sending its links (out of memory?)") from None
-        finally:
-            self._recv.close()
-        self._process.join()
-        if not ok:
-            raise value
-        return value
-
-
-def _send_result(send, fn, args) -> None:
-    try:
-        value = (True, fn(*args))
-    except BaseException as exc:  # raised again in the parent, where the build can report it
-        value = (False, exc)
-    send.send(value)
-    send.close()
-
-
-def _similar_positions(refs: list[TaskRef], by_j: dict[str, list[int]], options
+def _similar_positions(texts: list[str], years: list[int | None], by_j: dict[str, list[int]], options
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """SIMILAR_TO as (source position, target position, score) arrays: cheap to send between processes."""
+    """SIMILAR_TO as (source position, target position, score) arrays over ``texts``; ``by_j`` holds
+    each jurisdiction's positions. Plain lists in, arrays out: cheap to send between processes."""
     if len(by_j) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    tasks, a, b, score = similar_positions({j: [refs[k] for k in ks] for j, ks in by_j.items()},
+    # A task's id is its position, to find it again in the order similar_positions returns.
+    tasks, a, b, score = similar_positions({j: [TaskRef(str(k), texts[k], years[k], j) for k in ks]
+                                            for j, ks in by_j.items()},
                                            options.similar_threshold, top_k=options.similar_top_k)
-    index = {t.id: k for k, t in enumerate(refs)}
-    at = np.fromiter((index[t.id] for t in tasks), np.int64, len(tasks))
+    at = np.fromiter((int(t.id) for t in tasks), np.int64, len(tasks))
     return at[a], at[b], np.asarray(score, dtype=np.float64)
 
 
@@ -188,9 +144,22 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM) -> L
         by_doc[doc].append(t)
     for jur, years in by_jy.items():  # each jurisdiction's tasks by year, as CONTINUES sees them
         by_j[jur] = [index[t.id] for ts in years.values() for t in ts]
+    similar_args = ([r.text for r in refs], [r.year for r in refs], dict(by_j), options)
     similar = None
     if len(refs) >= parallel_from and (os.cpu_count() or 1) > 1:
-        similar = _Forked(_similar_positions, refs, dict(by_j), options)
+        similar = Worker(_similar_positions, *similar_args)
+    try:
+        out = _continues_details(tasks, refs, index, by_jy, by_doc, options)
+        src, dst, score = _similar_positions(*similar_args) if similar is None else similar.result()
+    finally:
+        if similar is not None:
+            similar.close()
+    out.edges["SIMILAR_TO"] = _frame("SIMILAR_TO", tasks, src, np.asarray(tasks.ids, dtype=object)[dst], score)
+    return out
+
+
+def _continues_details(tasks: _Tasks, refs: list[TaskRef], index: dict[str, int], by_jy, by_doc, options) -> Links:
+    """DETAILS and CONTINUES as frames, and the status CONTINUES implies."""
     out = Links()
     details = link_details_all({doc: ([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])
                                 for doc, ts in by_doc.items()}, options.details_threshold)
@@ -205,8 +174,6 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM) -> L
     out.edges["CONTINUES"] = _link_frame("CONTINUES", tasks, index, [x for jur in sorted(continues)
                                                                      for x in continues[jur]])
     out.status = status_by_task(statuses)
-    src, dst, score = _similar_positions(refs, by_j, options) if similar is None else similar.result()
-    out.edges["SIMILAR_TO"] = _frame("SIMILAR_TO", tasks, src, np.asarray(tasks.ids, dtype=object)[dst], score)
     return out
 
 

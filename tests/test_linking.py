@@ -35,23 +35,30 @@ def test_link_edges_come_as_frames_in_the_columns_of_the_edge_tables(core):
 
 def test_similar_to_in_a_second_process_gives_the_same_links(core):
     alone = link_tables(core, BuildOptions(), parallel_from=10**9)
-    forked = link_tables(core, BuildOptions(), parallel_from=0)
+    apart = link_tables(core, BuildOptions(), parallel_from=0)
     for type_ in LINK_TYPES:
-        assert forked.edges[type_].equals(alone.edges[type_]), type_
-    assert forked.status == alone.status
+        assert apart.edges[type_].equals(alone.edges[type_]), type_
+    assert apart.status == alone.status
 
 
-def test_an_error_in_the_second_process_is_raised_in_the_build(core, monkeypatch):
-    def broken(refs, by_j, options):
-        raise ValueError("SIMILAR_TO could not be linked")
+def test_an_error_in_the_second_process_is_raised_in_the_build(core):
+    # SIMILAR_TO alone reads this option, and only the second process links SIMILAR_TO.
+    with pytest.raises(TypeError):
+        link_tables(core, BuildOptions(similar_threshold="high"), parallel_from=0)
+    assert _children() == []
 
-    monkeypatch.setattr(linking, "_similar_positions", broken)
-    with pytest.raises(ValueError, match="could not be linked"):
+
+def test_an_error_here_leaves_no_second_process_behind(core, monkeypatch):
+    def broken(*a, **kw):
+        raise ValueError("DETAILS could not be linked")
+
+    monkeypatch.setattr(linking, "link_details_all", broken)
+    with pytest.raises(ValueError, match="DETAILS could not be linked"):
         link_tables(core, BuildOptions(), parallel_from=0)
+    assert _children() == []
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: linking runs in this process")
-def test_a_second_process_that_dies_is_reported(core, monkeypatch):
-    monkeypatch.setattr(linking, "_similar_positions", lambda refs, by_j, options: os._exit(9))
-    with pytest.raises(RuntimeError, match="exit status 9"):
-        link_tables(core, BuildOptions(), parallel_from=0)
+def _children() -> list[str]:
+    pid = os.getpid()
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return fh.read().split()
