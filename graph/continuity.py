@@ -482,17 +482,25 @@ def _match_best(left: np.ndarray, right: np.ndarray, score: np.ndarray, left_gro
     order = np.argsort(-np.asarray(score, dtype=np.float64), kind="stable")  # best first, ties by position
     keep = np.zeros(len(order), bool)
     for item, group in ((left, right_group), (right, left_group)):
-        key = np.asarray(item, np.int64)[order]
-        if group is not None:
-            g = np.asarray(group, np.int64)
-            key *= int(g.max()) + 1
-            key += g[order]
-            del g
-        # The first edge of each slot in score order is the slot's best.
-        _, first = np.unique(key, return_index=True)
+        key = np.asarray(item)[order].astype(np.int64)
+        if group is not None:  # taken as it comes (SIMILAR_TO sends int32), widened a slice at a time
+            key *= int(group.max()) + 1
+            key += np.asarray(group)[order]
+        keep[_first_of_each(key)] = True  # the first edge of each slot in score order is the slot's best
         del key
-        keep[first] = True
     return order[keep]
+
+
+def _first_of_each(key: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct value of ``key`` (``np.unique``'s
+    ``return_index``, without its copy of ``key``: ``key`` is left sorted).
+
+    >>> _first_of_each(np.array([7, 3, 7, 3, 5])).tolist()
+    [1, 4, 0]
+    """
+    perm = np.argsort(key, kind="stable")
+    key[:] = key[perm]
+    return perm[np.r_[True, key[1:] != key[:-1]]] if len(key) else perm
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -801,14 +809,17 @@ def _top_k(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
     """
     n = len(s)
     keep = np.zeros(n, bool)
-    order = np.lexsort((np.arange(n), -s))  # best first, ties by position
+    order = np.argsort(-s, kind="stable")  # best first, ties by position
     for end in (i, j):
         e = end[order]
         by_end = np.argsort(e, kind="stable")  # groups by end, best first inside each group
-        e_sorted = e[by_end]
-        first = np.r_[0, np.flatnonzero(e_sorted[1:] != e_sorted[:-1]) + 1]
-        rank = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+        e[:] = e[by_end]
+        first = np.r_[0, np.flatnonzero(e[1:] != e[:-1]) + 1]
+        del e
+        rank = np.arange(n)
+        rank -= np.repeat(first, np.diff(np.r_[first, n]))  # in place: these arrays are tens of millions long
         keep[order[by_end[rank < k]]] = True
+        del by_end, rank
     return np.flatnonzero(keep)
 
 
@@ -911,6 +922,8 @@ def similar_positions(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], t
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
     del v
     # i < j and tasks are ordered by jurisdiction, so i's jurisdiction sorts first.
+    # Group numbers fit 32 bits; per candidate pair (tens of millions at national scale) that halves them.
+    group = group.astype(np.int32) if len(group) and group.max() < 2**31 else group
     keep = match(i, j, s, left_group=group[i], right_group=group[j], matching=matching)
     if top_k is not None:
         keep = keep[_top_k(i[keep], j[keep], s[keep], top_k)]
