@@ -106,17 +106,25 @@ class _TreeMemory:
 
     def __init__(self, every: float = 0.5):
         self.peak_kb = 0
-        self._every, self._stop = every, threading.Event()
+        self._every, self._stop, self._lock, self._stage = every, threading.Event(), threading.Lock(), 0
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.wait(self._every):
-            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in [me, *_children(me)]))
+            stage = self._stage
+            self.sample(sum(_pss_kb(p) for p in [me, *_children(me)]), stage)
+
+    def sample(self, kb: float, stage: int | None = None) -> None:
+        with self._lock:  # a sample taken before a reset is not the next stage's
+            if stage is None or stage == self._stage:
+                self.peak_kb = max(self.peak_kb, kb)
 
     def reset(self) -> None:
-        self.peak_kb = 0
+        with self._lock:
+            self._stage += 1
+            self.peak_kb = 0
 
     def stop(self) -> None:
         self._stop.set()
@@ -138,7 +146,7 @@ class _Stages:
         res = fn(*a, **kw)
         sec = time.perf_counter() - t
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        self.tree.peak_kb = max(self.tree.peak_kb, sum(_pss_kb(p) for p in [os.getpid(), *_children(os.getpid())]))
+        self.tree.sample(sum(_pss_kb(p) for p in [os.getpid(), *_children(os.getpid())]))
         now = {"seconds": round(sec, 3), "peak_mb": round(_peak_mb(), 1),
                "children_peak_mb": round(children, 1) if children > children_before else 0.0,
                "tree_pss_peak_mb": round(self.tree.peak_kb / 1024, 1)}
