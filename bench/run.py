@@ -10,7 +10,7 @@ peak memory; within the pipeline the peak is reset between stages through
 sampled on a thread, since a forked worker's RSS counts shared pages twice):
 
 ``pipeline``  plain read-and-regex scan of the corpus bytes (the baseline),
-              parallel extraction (the build's ``iter_extractions``), the
+              parallel extraction (the build's ``extract_all``), the
               steps of ``build``: graph nodes and mandates, linking (themes,
               CONTINUES, SIMILAR_TO in a second process, DETAILS, derived
               properties: ``link_core``), writing the build folder
@@ -162,7 +162,7 @@ class _Stages:
 
 
 def stage_pipeline(corpus: Path, out: Path) -> dict:
-    from mandategraph.graph.build import (BuildOptions, build_core, iter_extractions, link_core, write_extractions,
+    from mandategraph.graph.build import (BuildOptions, build_core, extract_all, link_core, write_extractions,
                                           write_graph, write_stores)
     from mandategraph.graph.edge_columns import EdgeColumns
     from mandategraph.graph.summary import Extracted
@@ -183,13 +183,7 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
 
     st.run("scan", scan)
 
-    def extract():
-        exs, errors = [], []
-        for path, res in iter_extractions(build_files, 0):
-            (errors.append((path, res)) if isinstance(res, str) else exs.append(res))
-        return exs, errors
-
-    exs, errors = st.run("extract", extract)
+    exs, errors = st.run("extract", extract_all, build_files)
     # The steps of `build`: the extractions are written and let go before linking, the graph and the link
     # frames after the tables (the stores read the tables).
     edges = EdgeColumns()

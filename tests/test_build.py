@@ -142,3 +142,28 @@ def test_link_settings_out_of_range_are_refused_before_anything_is_written(tmp_p
         assert r.returncode == 2 and f"Invalid value for '{flag}'" in r.stderr
         assert not (tmp_path / "o").exists()
 
+
+
+def test_the_cycle_collector_is_paused_while_extracting_and_given_back_as_it_was(tmp_path):
+    import gc
+
+    import pytest
+
+    from mandategraph.graph.build import collector_paused, extract_all
+
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    seen = []
+    extractions, errors = extract_all([str(bad)], progress=lambda k, n: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    assert extractions == [] and errors[0][0] == str(bad)
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before, so it stays off
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
