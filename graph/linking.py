@@ -154,7 +154,7 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, sche
         similar = Worker(_similar_positions, *similar_args)
     try:
         out = _continues_details(tasks, refs, index, by_jy, by_doc, options)
-        if scheme is not None:  # while SIMILAR_TO is still running (national: 50 s of the 45 s waited)
+        if scheme is not None:  # while SIMILAR_TO still runs (national: the themes' 50 s overlap a 45 s wait)
             out.edges["IN_THEME"] = _theme_frame(tasks, scheme)
         src, dst, score = _similar_positions(*similar_args) if similar is None else similar.result()
     finally:

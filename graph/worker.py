@@ -36,6 +36,7 @@ class Worker:
     """
 
     def __init__(self, fn: Callable, *args):
+        self._name = f"{fn.__module__}.{fn.__qualname__}"
         self._folder = Path(tempfile.mkdtemp(prefix="mandategraph-worker-"))
         try:
             with open(self._folder / "call.pickle", "wb") as fh:
@@ -58,8 +59,8 @@ class Worker:
                     ok, value = pickle.load(fh)
             except FileNotFoundError:
                 tail = (self._folder / "stderr.txt").read_text(encoding="utf-8", errors="replace")[-600:].strip()
-                raise RuntimeError(f"the linking process ended with exit status {status} before sending its "
-                                   f"links (out of memory?){': ' + tail if tail else ''}") from None
+                raise RuntimeError(f"the worker process for {self._name} ended with exit status {status} before "
+                                   f"sending its result (out of memory?){': ' + tail if tail else ''}") from None
         finally:
             self.close()
         if not ok:
