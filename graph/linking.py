@@ -96,11 +96,11 @@ def _theme_frame(tasks: _Tasks, scheme) -> pd.DataFrame:
     # A third of the texts recur (plans copied year to year, templates): their rows share one
     # target string and one trigger list each, not a copy per row (3M rows at national scale).
     seen: dict[str, list[tuple[str, float, list[str]]]] = {}
-    node_ids = {key: theme.node_id for key, theme in scheme.themes.items()}
+    node_ids = {key: theme.node_id for key, theme in scheme.themes.items()}  # the fallback is one (load_scheme)
     for k, text in enumerate(tasks.texts):
         hits = seen.get(text)
         if hits is None:
-            hits = seen[text] = [(node_ids.get(h.key) or f"Th:{h.key}", round(float(h.score), 4), list(h.triggers))
+            hits = seen[text] = [(node_ids[h.key], round(float(h.score), 4), list(h.triggers))
                                  for h in scheme.assign(text)]
         for node, sc, words in hits:
             pos.append(k)
