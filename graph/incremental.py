@@ -3,8 +3,9 @@
 :func:`add_documents` extracts the new files and changes only the rows they
 touch. Everything but SIMILAR_TO ends up as a full ``build`` of the old and
 new inputs would write it: the same ids, byte-identical CSV and Parquet
-tables, the same ``extract.jsonl``, ``unplaced.jsonl`` and ``summary.json``,
-and ``graph.lbug`` updated in place. Adding a document that is already in the
+tables and the same ``extract.jsonl`` and ``unplaced.jsonl`` once the rows
+the add left pending are folded in (:func:`fold`), the same
+``summary.json``, and ``graph.lbug`` updated in place. Adding a document that is already in the
 graph (same bytes, so the same document id) changes nothing.
 
 How a build decides a row, and how an add repeats it
@@ -63,7 +64,18 @@ identical to a rebuild, and it costs a rebuild's SIMILAR_TO.
 
 Writing
 -------
-Every table is spliced column-wise: rows to drop are found with Arrow
+An add commits the rows it changes to the database and to
+``tables/pending.json`` (per table: keys dropped, rows written; and the new
+lines of ``extract.jsonl`` / ``unplaced.jsonl``), not to the table files:
+rewriting the tables a national add touches takes ~6 s, longer than the rest
+of the add. The next add reads the tables with those rows applied
+(``_Folder``). :func:`fold` writes them into the files, once for any number
+of adds: every mandategraph command that reads the tables calls it first
+(:func:`mandategraph.graph.tables.fold_pending`), as do :func:`checkpoint`,
+``checkpoint=True`` and the add that leaves the file above
+``FOLD_PENDING_BYTES``.
+
+A fold splices every table column-wise: rows to drop are found with Arrow
 ``is_in``, insertion points by binary search on the sorted keys, and the new
 Parquet file is the old table's slices with the new rows between them. The
 CSV is copied in byte ranges (``copy_file_range``) between the rows found by
@@ -74,9 +86,10 @@ removed edges, CREATE of new nodes and edges, SET of changed nodes; an edge
 table with many changes is deleted and loaded again with ``COPY``). Every
 new file is written beside the old one first; a journal
 (``.add-journal.json``) then records them, the database commits, and the
-files are renamed into place. An add interrupted before the commit leaves
-the folder as it was; one interrupted after it is finished by the next add
-(or by :func:`recover`).
+files are renamed into place (an add's: ``pending.json``, ``summary.json``
+and the index; a fold's: the tables, with no database step). An add
+interrupted before the commit leaves the folder as it was; one interrupted
+after it is finished by the next add (or by :func:`recover`).
 
 The database commit is durable in LadybugDB's write-ahead log
 (``graph.lbug.wal``), and the add leaves it there: the checkpoint that folds
@@ -90,11 +103,12 @@ document at national size), so the add that leaves the log above
 (``mandategraph checkpoint``) does it on demand. ``graph.lbug`` and
 ``graph.lbug.wal`` are the database together.
 
-What grows with the graph: the tables (each table a row changes in is
-written again whole, one sorted file per table: Parquet decoded and encoded
-again, CSV and ``extract.jsonl`` copied in the kernel) and the checkpoint.
-The linking, SIMILAR_TO (bounded by ``SIMILAR_CANDIDATES``) and the rows do
-not.
+What grows with the graph: reading the tables an add looks at (the Task
+table whole, its text column most of it), the fold (each table a row
+changes in is written again whole, one sorted file per table: Parquet
+decoded and encoded again, CSV and ``extract.jsonl`` copied in the kernel)
+and the checkpoint. The linking, SIMILAR_TO (bounded by
+``SIMILAR_CANDIDATES``) and the rows do not.
 """
 from __future__ import annotations
 
@@ -131,10 +145,11 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
-from .tables import _csv_ready, default_value, edge_frames, node_frames
+from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames
 
-__all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "wal_bytes", "write_add_index",
-           "LINKED_TYPES", "INDEX_NAME", "SIMILAR_CANDIDATES", "CHECKPOINT_WAL_BYTES"]
+__all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
+           "write_add_index", "LINKED_TYPES", "INDEX_NAME", "PENDING_NAME", "SIMILAR_CANDIDATES",
+           "CHECKPOINT_WAL_BYTES", "FOLD_PENDING_BYTES"]
 
 # Edge types written by linking, and how an add keeps them (see the module docstring).
 LINKED_TYPES = ("IN_THEME", "CONTINUES", "SIMILAR_TO", "DETAILS")
@@ -151,6 +166,9 @@ _BITS = 20  # hashed n-gram columns, as continuity.vectorize
 # national size); the add that leaves the log above this size folds it into the file (LadybugDB's checkpoint,
 # see _apply_ladybug and checkpoint). Every open of the database replays the log: ~70 ms per MB.
 CHECKPOINT_WAL_BYTES = 8 << 20
+# The add that leaves tables/pending.json above this size folds it into the table files (see fold).
+FOLD_PENDING_BYTES = 8 << 20
+_OLD = ".add-old"  # a file moved aside while its new version is renamed into place
 
 Similar = Literal["incremental", "exact"]
 
@@ -178,14 +196,20 @@ def _tick(result: AddResult, stage: str, t0: float) -> float:
 
 
 class _Folder:
-    """A build folder; tables are read once (in background threads) and kept for the add."""
+    """A build folder; tables are read once (in background threads) and kept for the add.
 
-    def __init__(self, out: str | Path):
+    A table is read as adds left it: its file with the row changes pending in
+    ``tables/pending.json`` applied (``pending=False``: the file alone, as the
+    fold reads it).
+    """
+
+    def __init__(self, out: str | Path, pending: bool = True):
         self.out = Path(out)
         self.tables = self.out / "tables"
         if not (self.tables / "nodes_Task.parquet").exists():
             raise ReadError(str(out), "not a built graph folder (no tables/nodes_Task.parquet); "
                                       "run `mandategraph build` first")
+        self.pending = _Pending.load(self.tables) if pending else _Pending()
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._io = ThreadPoolExecutor(max_workers=1)  # file copies that wait on the disk, not the CPU
         self._tables: dict[str, Future] = {}
@@ -193,10 +217,14 @@ class _Folder:
     def path(self, stem: str, suffix: str = "parquet") -> Path:
         return self.tables / f"{stem}.{suffix}"
 
+    def _read(self, stem: str) -> pa.Table:
+        return _with_rows(pq.read_table(self.path(stem)), stem, self.pending.remove.get(stem, set()),
+                          self.pending.write.get(stem, {}))
+
     def prefetch(self, stems: Iterable[str]) -> None:
         for stem in stems:
             if stem not in self._tables:
-                self._tables[stem] = self._pool.submit(pq.read_table, self.path(stem))
+                self._tables[stem] = self._pool.submit(self._read, stem)
 
     def table(self, stem: str) -> pa.Table:
         self.prefetch([stem])
@@ -296,6 +324,111 @@ def _plain(v):
 
 def _plain_row(rec: dict) -> dict:
     return {k: _plain(v) for k, v in rec.items()}
+
+
+# --------------------------------------------------------------------------- changes pending in tables/pending.json
+
+
+def _with_rows(table: pa.Table, stem: str, remove: set, write: dict) -> pa.Table:
+    """``table`` without the rows keyed in ``remove`` or ``write``, and with the rows of ``write`` after the others.
+
+    Rows of ``write`` come last, not in key order: whoever reads the result
+    in row order sorts what it takes (see ``_link_local``).
+    """
+    if not remove and not write:
+        return table
+    node = _is_node(stem)
+    drop, _ = _rows_with_keys(table, set(remove) | set(write), node)
+    keep = np.ones(table.num_rows, bool)
+    keep[drop] = False
+    kept = table.filter(pa.array(keep)) if len(drop) else table
+    if not write:
+        return kept
+    rows = [write[k] for k in sorted(write)]
+    if table.num_rows:
+        try:
+            return pa.concat_tables([kept, pa.Table.from_pylist(rows, schema=table.schema)])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            pass
+    # An empty table's columns may have no type (pandas writes an empty frame so): typed from the rows.
+    new = pa.Table.from_pylist([{c: r[c] for c in _columns(stem)} for r in rows])
+    return pa.concat_tables([kept.cast(new.schema), new]) if kept.num_rows else new
+
+
+def _json_key(key):
+    return list(key) if isinstance(key, tuple) else key
+
+
+@dataclass
+class _Pending:
+    """Row changes that adds committed and no fold has written into the table files yet.
+
+    Kept in ``tables/pending.json``: per table the keys to drop and the rows
+    to write (a fold gives the files a rebuild's bytes: :func:`fold`), the
+    lines of ``extract.jsonl`` and ``unplaced.jsonl`` per document, each
+    table's row count, and the documents added.
+    """
+
+    documents: list[str] = field(default_factory=list)
+    remove: dict[str, set] = field(default_factory=dict)  # table -> keys
+    write: dict[str, dict] = field(default_factory=dict)  # table -> key -> row
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows after the changes
+    lines: dict[str, list] = field(default_factory=dict)  # extract.jsonl / unplaced.jsonl -> [[source, [line]]]
+    digest: str = ""  # of the file's bytes
+
+    def __bool__(self) -> bool:
+        return bool(self.documents)
+
+    @classmethod
+    def load(cls, tables: Path) -> "_Pending":
+        path = tables / PENDING_NAME
+        if not path.is_file():
+            return cls()
+        raw = path.read_bytes()
+        try:
+            data = json.loads(raw)
+            p = cls(list(data["documents"]), rows=dict(data["rows"]), lines=dict(data["lines"]),
+                    digest=hashlib.sha1(raw).hexdigest())
+            for stem, t in data["tables"].items():
+                node = _is_node(stem)
+                p.remove[stem] = {k if node else tuple(k) for k in t["remove"]}
+                p.write[stem] = {_key_of(r, node): r for r in t["write"]}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ReadError(str(path), f"not a pending-changes file of mandategraph add ({exc})") from exc
+        return p
+
+    def with_add(self, did: str, staged: dict[str, "_Staged"], lines: dict[str, tuple[str, list[str]]]
+                 ) -> "_Pending":
+        """These changes followed by one add's (``staged``: its rows, as diffed against these changes)."""
+        p = _Pending(self.documents + [did], {k: set(v) for k, v in self.remove.items()},
+                     {k: dict(v) for k, v in self.write.items()}, dict(self.rows),
+                     {k: list(v) for k, v in self.lines.items()})
+        for stem, s in staged.items():
+            node = _is_node(stem)
+            remove, write = p.remove.setdefault(stem, set()), p.write.setdefault(stem, {})
+            for k in s.removed:
+                write.pop(k, None)
+                remove.add(k)
+            for r in s.written:
+                write[_key_of(r, node)] = _plain_row(r)
+            p.rows[stem] = s.rows
+        for name, (source, ls) in lines.items():
+            if ls:
+                p.lines.setdefault(name, []).append([source, ls])
+        return p
+
+    def dumps(self) -> bytes:
+        tables = {stem: {"remove": sorted(_json_key(k) for k in self.remove.get(stem, ())),
+                         "write": [self.write[stem][k] for k in sorted(self.write.get(stem, {}))]}
+                  for stem in sorted(set(self.remove) | set(self.write))}
+        return json.dumps({"format": 1, "documents": self.documents, "rows": self.rows, "lines": self.lines,
+                           "tables": tables}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def pending_bytes(out: str | Path) -> int:
+    """The size of the row changes adds left pending in ``OUT/tables/pending.json`` (0 when none)."""
+    path = Path(out) / "tables" / PENDING_NAME
+    return path.stat().st_size if path.is_file() else 0
 
 
 # --------------------------------------------------------------------------- the changes of one add
@@ -522,6 +655,12 @@ def _document_frequency(counts: sp.csr_matrix) -> np.ndarray:
     return np.bincount(counts.indices, minlength=1 << _BITS).astype(np.int64)
 
 
+def _state_stamp(task_table: Path, pending_digest: str) -> str:
+    """What an index is tied to: the Task table's footer, and the pending changes (when there are)."""
+    footer = _footer_stamp(task_table)
+    return f"{footer}+{pending_digest}" if pending_digest else footer
+
+
 def _footer_stamp(path: Path) -> str:
     """A digest of a Parquet file's footer (row counts, sizes, statistics): changes with its content."""
     with open(path, "rb") as fh:
@@ -555,14 +694,17 @@ def _save_index(path: Path, index: _Index, stamp: str) -> None:
                                                 "options": index.options}).encode(), np.uint8))
 
 
-def _load_index(folder: _Folder) -> _Index | None:
+def _load_index(folder: _Folder, pending_digest: str | None = None) -> _Index | None:
+    """The folder's index, None when there is none or it is not of the folder's tables (``pending_digest``:
+    of the changes pending over them; default the folder's own)."""
     path = folder.out / INDEX_NAME
+    digest = folder.pending.digest if pending_digest is None else pending_digest
     if not path.exists():
         return None
     try:
         with np.load(path) as z:
             meta = json.loads(z["meta"].tobytes().decode())
-            if (meta.get("stamp") != _footer_stamp(folder.path("nodes_Task")) or meta.get("bits") != _BITS
+            if (meta.get("stamp") != _state_stamp(folder.path("nodes_Task"), digest) or meta.get("bits") != _BITS
                     or tuple(meta.get("ngrams", ())) != tuple(_similar_ngrams())):
                 return None
             return _Index(z["df"].astype(np.int64), int(z["n"]), meta.get("options") or {})
@@ -581,6 +723,7 @@ def write_add_index(out: str | Path, options: BuildOptions | None = None) -> Pat
     them (once; each add keeps it up to date). Call it after the tables are
     written; at 10 % of national it takes ~2 s and 2 MB.
     """
+    fold(out)  # the index is of the table files
     folder = _Folder(out)
     try:
         texts = pq.read_table(folder.path("nodes_Task"), columns=["text"]).column("text").to_pylist()
@@ -637,7 +780,8 @@ def _link_local(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOpt
     jname = ctx.ex.meta.jurisdiction.name
     new_tasks = [n for n, d in ctx.g_new.nodes(data=True) if d.get("label") == "Task"]
     jnames = {ctx.g_new.nodes[n]["jurisdiction"] for n in new_tasks} | {jname}
-    old = _take(tasks, np.flatnonzero(_mask(tasks.column("jurisdiction"), jnames))).to_pylist()
+    old = sorted(_take(tasks, np.flatnonzero(_mask(tasks.column("jurisdiction"), jnames))).to_pylist(),
+                 key=lambda r: r["id"])  # the table's order once folded
     h = ctx.g_new.copy()
     for r in old:
         r = dict(r)
@@ -805,19 +949,24 @@ def _rank_plans(folder: _Folder, ctx: _Context, tj, yrs: np.ndarray, pool: np.nd
     for r in juris:
         prov.setdefault(r["name"], (r["code"] or "")[:2])
     mine = (ctx.ex.meta.jurisdiction.code or "")[:2]
-    pj = np.asarray(tj.take(pa.array(pool)).to_pylist(), dtype=object)
-    py = yrs[pool]
-    plans = pd.DataFrame({"j": pj, "y": py}).groupby(["j", "y"], sort=False).size()
-    order = sorted(plans.index, key=lambda p: (-weight.get(p[0], 0), prov.get(p[0], "") != mine or not mine,
-                                               p[0], p[1]))
-    chosen, total = set(), 0
+    # Plans (jurisdiction, year) of the pool and their sizes, counted in Arrow: the pool holds ~200k tasks
+    # at national size.
+    pj = tj.take(pa.array(pool)).combine_chunks().cast(pa.large_string())
+    key = pc.binary_join_element_wise(pj, pc.cast(pa.array(yrs[pool]), pa.large_string()),
+                                      pa.scalar("\x00", pa.large_string()))
+    counted = pa.table({"key": key}).group_by("key").aggregate([([], "count_all")])
+    plans = {}
+    for k, n in zip(counted.column("key").to_pylist(), counted.column("count_all").to_pylist()):
+        j, y = k.split("\x00")
+        plans[(j, int(y))] = n
+    order = sorted(plans, key=lambda p: (-weight.get(p[0], 0), prov.get(p[0], "") != mine or not mine, p[0], p[1]))
+    chosen, total = [], 0
     for p in order:
         if total + plans[p] > cap:
             break
-        chosen.add(p)
+        chosen.append(f"{p[0]}\x00{p[1]}")
         total += plans[p]
-    keep = np.fromiter(((j, y) in chosen for j, y in zip(pj, py)), bool, count=len(pool))
-    return pool[keep]
+    return pool[_mask(key, chosen)]
 
 
 def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOptions, index: _Index,
@@ -850,7 +999,8 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     if len(pool) > candidates:
         pool = _rank_plans(folder, ctx, tj, yrs, pool, candidates)
     # The tasks scored: new ones, old ones of the same plans (they share matching slots), the pool.
-    rows_old = _take(tasks.select(["id", "text", *cols]), np.concatenate([r_old, pool])).to_pylist()
+    some = tasks.select(["id", "text", *cols])
+    rows_old = [r for part in (r_old, pool) for r in sorted(_take(some, part).to_pylist(), key=lambda r: r["id"])]
     local = new + rows_old
     k_new, k_r = len(new), len(new) + len(r_old)
     jnum = {j: k for k, j in enumerate(sorted({r["jurisdiction"] for r in local}))}
@@ -1057,8 +1207,8 @@ def _derived_updates(folder: _Folder, delta: _Delta, ctx: _Context) -> None:
     touched = ctx.similar_touched | set(ctx.new_tasks)
     g = nx.MultiDiGraph()
     info = looked.rows(ctx.j_tasks, ("jurisdiction",))
-    for t, r in info.items():
-        g.add_node(t, label="Task", jurisdiction=r["jurisdiction"])
+    for t in sorted(info):
+        g.add_node(t, label="Task", jurisdiction=info[t]["jurisdiction"])
     for u, v in ctx.continues:
         g.add_edge(u, v, key="CONTINUES", type="CONTINUES")
     add_derived(g)
@@ -1118,10 +1268,12 @@ def _pandas_of(table: pa.Table, props: dict[str, str]) -> pd.DataFrame:
     return df
 
 
-def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Staged | None:
-    """Write the table with ``remove`` (keys) dropped and ``write`` (key -> row) put in place, beside the old one."""
+def _diff_table(folder: _Folder, stem: str, remove: set, write: dict
+                ) -> tuple[_Staged, dict, np.ndarray, list] | None:
+    """What dropping ``remove`` (keys) and putting ``write`` (key -> row) changes in the table as the folder
+    reads it: the rows removed, the rows new or changed (rows written again unchanged are not); with the old
+    rows by key, and the row numbers and keys of every old row named. None when nothing changes."""
     node = _is_node(stem)
-    props, cols = _props(stem), _columns(stem)
     old = folder.table(stem)
     new_keys = sorted(write)
     drop_rows, drop_keys = _rows_with_keys(old, set(remove) | set(new_keys), node)
@@ -1130,6 +1282,22 @@ def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Stage
     removed = [k for k in drop_keys if k not in write]
     if not written and not removed:
         return None
+    existed = {_key_of(r, node) for r in written if _key_of(r, node) in old_by}
+    rows = old.num_rows - len(removed) - len(existed) + len(written)
+    return _Staged(stem, [], removed, written, existed, rows), old_by, drop_rows, drop_keys
+
+
+def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Staged | None:
+    """Write the table with ``remove`` (keys) dropped and ``write`` (key -> row) put in place, beside the old one."""
+    node = _is_node(stem)
+    props, cols = _props(stem), _columns(stem)
+    old = folder.table(stem)
+    diff = _diff_table(folder, stem, remove, write)
+    if diff is None:
+        return None
+    staged, old_by, drop_rows, drop_keys = diff
+    written = staged.written
+    new_keys = sorted(write)
     # Rows written again unchanged stay as they are.
     same = {k for k in new_keys if k in old_by} - {_key_of(r, node) for r in written}
     drop_rows = np.asarray([r for r, k in zip(drop_rows, drop_keys) if k not in same], np.int64)
@@ -1155,8 +1323,7 @@ def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Stage
             pieces.append(("old", a, bounds[n + 1]))
     frame = pd.DataFrame(written, columns=cols)
     p_pq, p_csv = folder.path(stem), folder.path(stem, "csv")
-    staged = _Staged(stem, [(_tmp(p_pq), p_pq), (_tmp(p_csv), p_csv)], removed, written,
-                     {k for k in wkeys if k in old_by}, m - len(drop_rows) + len(written))
+    staged.files = [(_tmp(p_pq), p_pq), (_tmp(p_csv), p_csv)]
     merged = None
     try:
         if m == 0 or _list_types_change(old, frame, props):
@@ -1174,20 +1341,25 @@ def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Stage
         full.to_parquet(_tmp(p_pq), index=False)
         _csv_ready(full, props).to_csv(_tmp(p_csv), index=False, lineterminator="\n")
         staged.whole = True
-        _stage_bulk(folder, staged, pa.Table.from_pandas(full, preserve_index=False))
         return staged
     if not _splice_csv(p_csv, _tmp(p_csv), seq, pieces, frame, props, node):
         _csv_ready(_pandas_of(merged, props), props).to_csv(_tmp(p_csv), index=False, lineterminator="\n")
         staged.whole = True
-    _stage_bulk(folder, staged, merged)
     return staged
 
 
-def _stage_bulk(folder: _Folder, staged: _Staged, table: pa.Table) -> None:
-    """For an edge table with many changed rows, the whole table as LadybugDB loads it (``COPY``)."""
-    if _is_node(staged.stem) or len(staged.removed) + len(staged.written) <= _BULK_ROWS:
-        return
+def _needs_bulk(staged: _Staged) -> bool:
+    """An edge table with so many changed rows that LadybugDB gets it again whole (``COPY``)."""
+    return not _is_node(staged.stem) and len(staged.removed) + len(staged.written) > _BULK_ROWS
+
+
+def _stage_bulk(folder: _Folder, staged: _Staged) -> None:
+    """The whole edge table after the add, as LadybugDB loads it (``COPY``)."""
     from .ladybug_store import arrow_schema
+
+    keyed = {_key_of(r, False): r for r in staged.written}
+    table = _with_rows(folder.table(staged.stem), staged.stem, set(staged.removed), keyed)
+    table = table.sort_by([("source", "ascending"), ("target", "ascending")])
 
     work = folder.out / _WORK
     work.mkdir(exist_ok=True)
@@ -1344,41 +1516,49 @@ def _copy_range(src: int, dst: int, offset: int, count: int, mm) -> None:
         count -= n
 
 
-def _stage_jsonl(path: Path, source: str, lines: list[str]) -> tuple[Path, Path] | None:
-    """The file with a document's lines after every line of documents sorting at or before it (the build's order)."""
-    if not lines:
+def _stage_jsonl(path: Path, blocks: list[tuple[str, list[str]]]) -> tuple[Path, Path] | None:
+    """The file with each document's lines (``blocks``: source, lines) after every line of documents sorting
+    at or before it (the build's order); documents of the same source in the order given."""
+    blocks = sorted([(src, ls) for src, ls in blocks if ls], key=lambda b: b[0])
+    if not blocks:
         return None
-    block = ("\n".join(lines) + "\n").encode("utf-8")
     tmp = _tmp(path)
     size = path.stat().st_size if path.exists() else 0
     if size == 0:
-        tmp.write_bytes(block)
+        tmp.write_bytes(b"".join(("\n".join(ls) + "\n").encode("utf-8") for _, ls in blocks))
         return tmp, path
     with open(path, "rb") as fh:
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
-            lo, hi = 0, len(mm)  # the first line whose document sorts after ``source``
-            while lo < hi:
-                mid = (lo + hi) // 2
-                start = max(mm.rfind(b"\n", 0, mid) + 1, lo)
-                end = mm.find(b"\n", start)
-                end = len(mm) if end < 0 else end
-                doc = _jsonl_document(mm[start:end])
-                if doc <= source:
-                    lo = end + 1
-                else:
-                    hi = start
-            off = min(lo, len(mm))
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
-                _copy_range(fh.fileno(), fd, 0, off, mm)
-                _write_all(fd, block)
-                _copy_range(fh.fileno(), fd, off, len(mm) - off, mm)
+                done = 0
+                for source, ls in blocks:
+                    off = _after_document(mm, source)
+                    _copy_range(fh.fileno(), fd, done, off - done, mm)
+                    _write_all(fd, ("\n".join(ls) + "\n").encode("utf-8"))
+                    done = off
+                _copy_range(fh.fileno(), fd, done, len(mm) - done, mm)
             finally:
                 os.close(fd)
         finally:
             mm.close()
     return tmp, path
+
+
+def _after_document(mm, source: str) -> int:
+    """Offset of the first line whose document sorts after ``source`` (lines sorted by document)."""
+    lo, hi = 0, len(mm)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = max(mm.rfind(b"\n", 0, mid) + 1, lo)
+        end = mm.find(b"\n", start)
+        end = len(mm) if end < 0 else end
+        if _jsonl_document(mm[start:end]) <= source:
+            lo = end + 1
+        else:
+            hi = start
+    return min(lo, len(mm))
 
 
 def _jsonl_document(line: bytes) -> str:
@@ -1391,7 +1571,6 @@ def _jsonl_document(line: bytes) -> str:
 # --------------------------------------------------------------------------- Ladybug
 
 _BATCH = 2000
-_KEY_SEP = "\x01"  # between source and target ids in a DELETE's key list (ids never hold it)
 
 
 def _ladybug_value(v, type_: str):
@@ -1422,13 +1601,10 @@ def _ladybug_statements(staged: list[_Staged]) -> list[tuple[str, dict]]:
         if s.bulk is not None:  # the table again, whole (its new rows are loaded with it below)
             out.append((f"MATCH (a:{spec.source})-[r:{spec.type}]->(b:{spec.target}) DELETE r", {}))
             continue
-        gone = sorted(set(s.removed) | set(s.existed))
-        for k in range(0, len(gone), _BATCH):
-            part = gone[k:k + _BATCH]
-            out.append((f"MATCH (a:{spec.source})-[r:{spec.type}]->(b:{spec.target}) WHERE a.id IN $sources "
-                        "AND list_contains($keys, concat(a.id, $sep, b.id)) DELETE r",
-                        {"sources": sorted({a for a, _ in part}), "sep": _KEY_SEP,
-                         "keys": [f"{a}{_KEY_SEP}{b}" for a, b in part]}))
+        # One statement per edge, its ends looked up by primary key: ~0.2 ms each at national size, where
+        # matching a list of them (UNWIND, or WHERE a.id IN $ids) scans the label: 0.2-1.8 s for ~100 edges.
+        query = f"MATCH (a:{spec.source} {{id: $s}})-[r:{spec.type}]->(b:{spec.target} {{id: $t}}) DELETE r"
+        out += [(query, {"s": a, "t": b}) for a, b in sorted(set(s.removed) | set(s.existed))]
     for spec in NODES:
         s = by.get(f"nodes_{spec.label}")
         if s is None:
@@ -1461,8 +1637,24 @@ def _ladybug_statements(staged: list[_Staged]) -> list[tuple[str, dict]]:
     return out
 
 
-def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]], checkpoint: bool | None = None
-                   ) -> dict[str, float]:
+def _open_ladybug(db_path: Path):
+    """The database open for an add's transaction: (database, connection); it replays the log."""
+    import ladybug
+
+    db = ladybug.Database(str(db_path), auto_checkpoint=False)
+    conn = ladybug.Connection(db)
+    conn.execute("CALL force_checkpoint_on_close=false")  # closing would checkpoint otherwise
+    return db, conn
+
+
+def _close_ladybug(opened) -> None:
+    db, conn = opened
+    conn.close()
+    db.close()
+
+
+def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]], checkpoint: bool | None = None,
+                   opened: Future | None = None) -> dict[str, float]:
     """Run the statements in one transaction: the database changes wholly or not at all.
 
     The commit is durable in the write-ahead log (``graph.lbug.wal``); the
@@ -1471,17 +1663,14 @@ def _apply_ladybug(db_path: Path, statements: list[tuple[str, dict]], checkpoint
     grows with the graph) runs only with ``checkpoint`` True, when the
     statements reload a table with ``COPY``, or when None once the log holds
     more than ``CHECKPOINT_WAL_BYTES``. Readers replay the log when they open
-    the file. Returns the seconds of the statements with
-    their commit, and of the checkpoint.
+    the file. ``opened``: the database being opened already (:func:`_open_ladybug`),
+    which this closes. Returns the seconds of the statements with their commit
+    (the open's included, or the wait for it), and of the checkpoint.
     """
-    import ladybug
-
     t0 = time.perf_counter()
-    db = ladybug.Database(str(db_path), auto_checkpoint=False)
-    conn = ladybug.Connection(db)
+    db, conn = opened.result() if opened is not None else _open_ladybug(db_path)
     t1 = t0
     try:
-        conn.execute("CALL force_checkpoint_on_close=false")  # closing would checkpoint otherwise
         conn.execute("BEGIN TRANSACTION")
         try:
             for query, params in statements:
@@ -1546,7 +1735,11 @@ def _stage_summary(folder: _Folder, staged: dict[str, _Staged], ctx: _Context, n
     prev = json.loads(path.read_text(encoding="utf-8"))
 
     def rows(stem: str) -> int:
-        return staged[stem].rows if stem in staged else pq.ParquetFile(folder.path(stem)).metadata.num_rows
+        if stem in staged:
+            return staged[stem].rows
+        if stem in folder.pending.rows:
+            return folder.pending.rows[stem]
+        return pq.ParquetFile(folder.path(stem)).metadata.num_rows
 
     nodes = {s.label: rows(f"nodes_{s.label}") for s in NODES}
     edges = {s.type: rows(f"edges_{s.type}") for s in EDGES}
@@ -1593,8 +1786,8 @@ def _write_journal(out: Path, data: dict) -> None:
     _atomic(out / JOURNAL_NAME, lambda p: p.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8"))
 
 
-def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements, checkpoint: bool | None = None
-            ) -> dict[str, float]:
+def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements, checkpoint: bool | None = None,
+            opened: Future | None = None) -> dict[str, float]:
     """Apply the database changes and rename the staged files into place, so that the folder
     changes wholly or not at all (see :func:`recover`); returns the database's seconds."""
     from .ladybug_store import DB_NAME
@@ -1605,10 +1798,12 @@ def _commit(out: Path, did: str, files: list[tuple[Path, Path]], statements, che
     seconds = {}
     if keep_db and statements:
         try:
-            seconds = _apply_ladybug(db, statements, checkpoint)
+            seconds = _apply_ladybug(db, statements, checkpoint, opened)
         except BaseException:  # rolled back: the folder stays as it was
             _undo(out, journal)
             raise
+    elif opened is not None and opened.exception() is None:
+        _close_ladybug(opened.result())
     _committed(out, journal)
     _finish(out, journal)
     return seconds
@@ -1623,12 +1818,14 @@ def _db_current(out: Path) -> bool:
     return db.is_file() and (not tables or db.stat().st_mtime >= max(p.stat().st_mtime for p in tables))
 
 
-def _begin(out: Path, did: str, files: list[tuple[Path, Path]], keep_db: bool = True) -> dict:
-    """Record the staged files in the journal (before the database changes)."""
-    # The document table last: once it lists the document, the add is done.
-    files = sorted(files, key=lambda tf: tf[1].name.startswith("nodes_Document."))
-    data = {"document": did, "files": [[str(t), str(f)] for t, f in files], "ladybug": not keep_db,
-            "keep_db": keep_db}
+def _begin(out: Path, did: str, files: list[tuple[Path, Path]], keep_db: bool = True,
+           remove: Iterable[Path] = (), committed: bool = False) -> dict:
+    """Record the staged files (and the files to remove after them) in the journal, before the database
+    changes; ``committed``: there is nothing for the database to do (a fold)."""
+    # The pending changes last: once they list the document, the add is done.
+    files = sorted(files, key=lambda tf: tf[1].name == PENDING_NAME)
+    data = {"document": did, "files": [[str(t), str(f)] for t, f in files], "remove": [str(p) for p in remove],
+            "ladybug": committed or not keep_db, "keep_db": keep_db}
     _write_journal(out, data)
     return data
 
@@ -1641,12 +1838,36 @@ def _committed(out: Path, journal: dict) -> None:
 
 def _finish(out: Path, journal: dict) -> None:
     for t, f in journal["files"]:
-        if os.path.exists(t):
-            os.replace(t, f)
+        _replace(Path(t), Path(f))
+    for p in journal.get("remove", []):
+        Path(p).unlink(missing_ok=True)
     if journal.get("keep_db", True):
         _touch_ladybug(out)
     (out / JOURNAL_NAME).unlink()
     _clean_work(out)
+
+
+def _replace(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` over ``final``; run again after an interruption, it finishes the job.
+
+    ext4 writes a file's data out at once when the file is renamed over
+    another (``auto_da_alloc``): seconds for the tables of a national build.
+    The old file is moved aside first, so the rename replaces nothing.
+    """
+    old = final.with_name(final.name + _OLD)
+    if tmp.exists():
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+    old.unlink(missing_ok=True)
+
+
+def _drop_staged(out: Path) -> None:
+    """Remove what an add or fold staged, when it stopped before its journal."""
+    if not (out / JOURNAL_NAME).exists():
+        for p in [*(out / "tables").glob(f"*{_TMP}"), *out.glob(f"*{_TMP}")]:
+            p.unlink()
+        _clean_work(out)
 
 
 def _clean_work(out: Path) -> None:
@@ -1682,8 +1903,8 @@ def recover(out: str | Path) -> bool:
 
 
 def checkpoint(out: str | Path) -> dict[str, float]:
-    """Fold ``graph.lbug``'s write-ahead log into the file (LadybugDB's checkpoint) and return its seconds
-    and the log's size before.
+    """Fold what adds left pending into the files: the rows of ``tables/pending.json`` into the tables
+    (:func:`fold`), and ``graph.lbug``'s write-ahead log into the database file (LadybugDB's checkpoint).
 
     An add commits its database changes to the log and leaves them there
     (the checkpoint rewrites the adjacency of every node group an edge was
@@ -1691,7 +1912,9 @@ def checkpoint(out: str | Path) -> dict[str, float]:
     add's log as for ten); readers replay the log when they open the file.
     The add that leaves the log above ``CHECKPOINT_WAL_BYTES`` checkpoints
     itself; this (``mandategraph checkpoint``) does it now, e.g. after a batch
-    of adds or before copying ``graph.lbug`` alone.
+    of adds or before copying ``graph.lbug`` alone. Returns the log's size
+    before and the checkpoint's seconds, and the documents whose rows were
+    folded into the tables and that fold's seconds.
     """
     import ladybug
     from .ladybug_store import DB_NAME
@@ -1703,6 +1926,8 @@ def checkpoint(out: str | Path) -> dict[str, float]:
     folder = db_path.parent
     with _locked(folder):
         recover(folder)
+        folded = _fold_locked(folder) if (folder / "tables" / PENDING_NAME).is_file() else \
+            {"documents": 0, "seconds": 0.0}
         before = wal_bytes(db_path)
         t0 = time.perf_counter()
         if before:
@@ -1713,7 +1938,8 @@ def checkpoint(out: str | Path) -> dict[str, float]:
             finally:
                 conn.close()
                 db.close()
-    return {"wal_bytes": before, "seconds": round(time.perf_counter() - t0, 4)}
+    return {"wal_bytes": before, "seconds": round(time.perf_counter() - t0, 4),
+            "pending_documents": folded["documents"], "fold_seconds": folded["seconds"]}
 
 
 def _undo(out: Path, journal: dict) -> None:
@@ -1752,9 +1978,10 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     tasks the new ones are scored against (module docstring); ``method``
     picks their candidate pairs as ``link_similar``'s: ``"auto"`` (every pair
     up to its exact limit, as the build), ``"exact"`` or ``"lsh"``.
-    ``checkpoint`` folds ``graph.lbug``'s write-ahead log into the file after
-    the commit: True always, False never, None (default) once the log is
-    above ``CHECKPOINT_WAL_BYTES`` (see :func:`checkpoint`).
+    ``checkpoint`` folds ``graph.lbug``'s write-ahead log into the file and
+    the pending rows into the tables after the commit: True always, False
+    never, None (default) each once its file is above
+    ``CHECKPOINT_WAL_BYTES`` / ``FOLD_PENDING_BYTES`` (see :func:`checkpoint`).
     """
     if method not in ("auto", "exact", "lsh"):
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
@@ -1783,22 +2010,36 @@ def _locked(out: Path):
 
 def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Similar, candidates: int,
                 method: str, checkpoint: bool | None = None) -> None:
+    from .ladybug_store import DB_NAME
+
     f = _Folder(folder)
+    known = _known(f, ex)
+    if known is not None:
+        result.unchanged.append(known)
+        f.close()
+        return
+    # The database opens (and replays its log) while the tables are read and the document linked; the
+    # open holds the GIL, the table reads do not.
+    opened = f.submit_io(_open_ladybug, f.out / DB_NAME) if _db_current(f.out) else None
     try:
         prepared = _prepare(f, ex, options, result, similar, candidates, method)
         if prepared is not None:
             t0 = time.perf_counter()
-            db = _commit(f.out, *prepared, checkpoint=checkpoint)
+            db = _commit(f.out, *prepared, checkpoint=checkpoint, opened=opened)
+            opened = None  # closed by the commit
             _tick(result, "commit", t0)
             for k, v in db.items():
                 result.seconds[k] = round(result.seconds.get(k, 0.0) + v, 4)
             result.added.append(prepared[0])
+            if checkpoint or (checkpoint is None and pending_bytes(f.out) > FOLD_PENDING_BYTES):
+                t0 = time.perf_counter()
+                _fold_locked(f.out)
+                _tick(result, "fold", t0)
     finally:
+        if opened is not None and opened.exception() is None:  # not committed: nothing written to it
+            _close_ladybug(opened.result())
         f.close()
-        if not (f.out / JOURNAL_NAME).exists():  # an add that failed before its commit leaves nothing behind
-            for p in [*f.tables.glob(f"*{_TMP}"), *f.out.glob(f"*{_TMP}")]:
-                p.unlink()
-            _clean_work(f.out)
+        _drop_staged(f.out)  # an add that failed before its commit leaves nothing behind
 
 
 # Tables an add reads, biggest first (they load in the background while the document is linked).
@@ -1808,17 +2049,24 @@ _PREFETCH = ["nodes_Task", "edges_SIMILAR_TO", "edges_IN_THEME", "edges_LEADS", 
              "nodes_Theme"]
 
 
+def _known(f: _Folder, ex: Extraction) -> str | None:
+    """The document's id when it is in the graph already, else None."""
+    did = document_id(ex.meta.checksum or _checksum(ex.text))
+    docs = pq.read_table(f.path("nodes_Document"), columns=["id"]).column("id")
+    return did if did in f.pending.documents or _mask(docs, [did]).any() else None
+
+
 def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: AddResult, similar: Similar,
              candidates: int = SIMILAR_CANDIDATES, method: str = "auto"
              ) -> tuple[str, list[tuple[Path, Path]], list] | None:
     """Everything an add writes, staged beside the folder's files: (document id, files, database statements);
     None when the document is already in the graph."""
     t0 = time.perf_counter()
-    did = document_id(ex.meta.checksum or _checksum(ex.text))
-    docs = pq.read_table(f.path("nodes_Document"), columns=["id"]).column("id")
-    if _mask(docs, [did]).any():
+    did = _known(f, ex)
+    if did is not None:
         result.unchanged.append(did)
         return None
+    did = document_id(ex.meta.checksum or _checksum(ex.text))
     f.prefetch(_PREFETCH)
     index = _load_index(f)
     g_new = nx.MultiDiGraph()
@@ -1857,35 +2105,82 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
     delta.put_frame("edges_BELONGS_TO", bt[bt["source"].isin(earlier_units)])
     _last_wins(f, delta, "MEMBER_OF", ef["MEMBER_OF"], me)
     t0 = _tick(result, "rows", t0)
-    # The biggest tables first, so the last one to finish is a small one; extract.jsonl (a copy in the
-    # kernel, no CPU) beside them.
-    stems = sorted(delta.stems(), key=lambda s: -f.path(s).stat().st_size)
-    futures = [f.submit(_stage_table, f, stem, delta.remove.get(stem, set()), delta.write.get(stem, {}))
-               for stem in stems]
-    jsonl = f.submit_io(_stage_jsonl, f.out / "extract.jsonl", ex.meta.source,
-                        [json.dumps(t.contract(), ensure_ascii=False) for t in ex.tasks])
-    staged = {s.stem: s for s in (fu.result() for fu in futures) if s is not None}
-    for s in staged.values():
-        result.rows[s.stem] = [len(s.removed), len(s.written)]
-        if s.whole:
-            result.rewritten.append(s.stem)
+    staged = {}
+    for stem in delta.stems():
+        diff = _diff_table(f, stem, delta.remove.get(stem, set()), delta.write.get(stem, {}))
+        if diff is not None:
+            s = staged[stem] = diff[0]
+            result.rows[stem] = [len(s.removed), len(s.written)]
+            if _needs_bulk(s):
+                _stage_bulk(f, s)
     t0 = _tick(result, "tables", t0)
-    files = [tf for s in staged.values() for tf in s.files]
-    for name, lines in (("extract.jsonl", jsonl),
-                        ("unplaced.jsonl", [json.dumps({"document": ex.meta.source, "line": u.line,
-                                                        "span": list(u.span), "text": u.text, "reason": u.reason},
-                                                       ensure_ascii=False) for u in ex.unplaced])):
-        tf = lines.result() if isinstance(lines, Future) else _stage_jsonl(f.out / name, ex.meta.source, lines)
-        if tf:
-            files.append(tf)
-    files.append(_stage_summary(f, staged, ctx, len(ex.unplaced)))
-    task_pq = _tmp(f.path("nodes_Task")) if "nodes_Task" in staged else f.path("nodes_Task")
+    # The table files are not written: the rows go to tables/pending.json, folded in later (fold).
+    lines = {"extract.jsonl": (ex.meta.source, [json.dumps(t.contract(), ensure_ascii=False) for t in ex.tasks]),
+             "unplaced.jsonl": (ex.meta.source, [json.dumps({"document": ex.meta.source, "line": u.line,
+                                                             "span": list(u.span), "text": u.text, "reason": u.reason},
+                                                            ensure_ascii=False) for u in ex.unplaced])}
+    raw = f.pending.with_add(did, staged, lines).dumps()
+    pending = f.tables / PENDING_NAME
+    _tmp(pending).write_bytes(raw)
+    files = [(_tmp(pending), pending), _stage_summary(f, staged, ctx, len(ex.unplaced))]
     idx_path = f.out / INDEX_NAME
-    _save_index(_tmp(idx_path), index, _footer_stamp(task_pq))
+    _save_index(_tmp(idx_path), index, _state_stamp(f.path("nodes_Task"), hashlib.sha1(raw).hexdigest()))
     files.append((_tmp(idx_path), idx_path))
     statements = _ladybug_statements(list(staged.values()))
     _tick(result, "files", t0)
     return did, files, statements
+
+
+# --------------------------------------------------------------------------- folding the pending changes
+
+
+def fold(out: str | Path) -> dict:
+    """Write the row changes adds left in ``OUT/tables/pending.json`` into the table files.
+
+    An add commits its rows to the database and to ``pending.json`` only:
+    rewriting a national build's tables (Parquet decoded and encoded again,
+    CSV and ``extract.jsonl`` copied) takes longer than the rest of an add.
+    Every mandategraph command that reads the tables folds first
+    (:func:`mandategraph.graph.tables.fold_pending`); so do
+    :func:`checkpoint`, ``add --checkpoint`` and the add that leaves the file
+    above ``FOLD_PENDING_BYTES``. Afterwards the files are what a build of
+    all the documents writes (SIMILAR_TO as the adds made it). Returns the
+    documents folded, the rows changed and the seconds.
+    """
+    out = Path(out)
+    with _locked(out):
+        recover(out)
+        return _fold_locked(out)
+
+
+def _fold_locked(out: Path) -> dict:
+    t0 = time.perf_counter()
+    f = _Folder(out, pending=False)  # the files as they are, the changes apart
+    pend = _Pending.load(f.tables)
+    try:
+        if not pend:
+            return {"documents": 0, "rows": 0, "seconds": 0.0}
+        index = _load_index(f, pend.digest)
+        stems = sorted(set(pend.remove) | set(pend.write), key=lambda s: -f.path(s).stat().st_size)
+        f.prefetch(stems)  # queued before the jobs that wait for them, which share the threads
+        futures = [f.submit(_stage_table, f, stem, pend.remove.get(stem, set()), pend.write.get(stem, {}))
+                   for stem in stems]
+        lines = [f.submit_io(_stage_jsonl, out / name, [tuple(b) for b in blocks]) for name, blocks in pend.lines.items()]
+        staged = [st for st in (fu.result() for fu in futures) if st is not None]
+        files = [tf for st in staged for tf in st.files] + [tf for fu in lines if (tf := fu.result())]
+        if index is not None:  # the same counts, tied to the new Task table
+            task = next((t for t, final in files if final == f.path("nodes_Task")), f.path("nodes_Task"))
+            idx_path = out / INDEX_NAME
+            _save_index(_tmp(idx_path), index, _state_stamp(task, ""))
+            files.append((_tmp(idx_path), idx_path))
+        journal = _begin(out, "", files, _db_current(out), remove=[f.tables / PENDING_NAME], committed=True)
+        _finish(out, journal)
+    finally:
+        f.close()
+        _drop_staged(out)
+    return {"documents": len(pend.documents),
+            "rows": sum(len(v) for v in pend.write.values()) + sum(len(v) for v in pend.remove.values()),
+            "seconds": round(time.perf_counter() - t0, 4)}
 
 
 # --------------------------------------------------------------------------- many documents

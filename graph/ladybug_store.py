@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from ..errors import QueryError, ReadError, StoreError
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .derived import DERIVED_TASK_PROPERTIES
-from .tables import edge_frames, node_frames, read_table, read_tables
+from .tables import edge_frames, fold_pending, node_frames, read_table, read_tables
 
 __all__ = ["DB_NAME", "query_parameters", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
            "ladybug_path", "graph_from_ladybug", "arrow_schema", "CypherStore"]
@@ -101,6 +101,7 @@ def _tables_folder(source: str | Path) -> Path:
     if not (tables / "nodes_Task.parquet").exists():
         raise ReadError(str(source), "no node/edge tables here (expected nodes_Task.parquet); "
                                      "run `mandategraph build` first")
+    fold_pending(tables)
     return tables
 
 

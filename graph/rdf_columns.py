@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 from . import rdf_export as rx
 from .rdf_vocab import LABEL_SEGMENTS, MG, Iris
 from .schema import EDGES, NODES, edge_spec
+from .tables import fold_pending
 
 __all__ = ["tables_folder", "write_tables_rdf"]
 
@@ -67,6 +68,7 @@ def tables_folder(folder: str | Path) -> Path | None:
     folder = Path(folder)
     for f in (folder / "tables", folder):
         if (f / "nodes_Task.parquet").is_file():
+            fold_pending(f)
             return f
     return None
 

@@ -17,7 +17,20 @@ import pandas as pd
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS
 
 __all__ = ["node_frames", "edge_frames", "write_tables", "read_tables", "read_table", "load_graph", "graph_from_frames",
-           "default_value"]
+           "default_value", "fold_pending", "PENDING_NAME"]
+
+# Row changes `mandategraph add` committed and has not written into the table files yet (in tables/).
+PENDING_NAME = "pending.json"
+
+
+def fold_pending(tables: str | Path) -> None:
+    """Write the rows adds left in ``tables/pending.json`` into the table files, so that they can be read
+    (:func:`mandategraph.graph.incremental.fold`); nothing to do without that file."""
+    tables = Path(tables)
+    if (tables / PENDING_NAME).is_file():
+        from .incremental import fold
+
+        fold(tables.parent)
 
 
 def default_value(type_: str):
@@ -127,6 +140,7 @@ def _write_table(df: pd.DataFrame, props: dict[str, str], stem: Path) -> list[Pa
 def read_tables(folder: str | Path, fmt: str = "parquet") -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     """Read node and edge frames back (``fmt`` is ``parquet`` or ``csv``)."""
     folder = Path(folder)
+    fold_pending(folder)
     nodes, edges = {}, {}
     for spec in NODES:
         nodes[spec.label] = read_table(folder / f"nodes_{spec.label}.{fmt}", spec.properties, fmt)

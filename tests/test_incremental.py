@@ -119,6 +119,7 @@ def test_add_equals_rebuild_on_seeds(tmp_path):
     part = _build(kept, tmp_path / "part")
     res = add_documents([p for p in seeds if p not in kept], part, similar="exact")
     assert len(res.added) == 2 and not res.errors
+    inc.fold(part)  # the rows the adds left in tables/pending.json, into the table files
     _assert_same(full, part)
     assert _ladybug(full) == _ladybug(part)
 
@@ -135,6 +136,7 @@ def test_add_equals_rebuild_on_generated_corpus(corpus, corpus_full, tmp_path, m
     part = _build([d for d in docs if d not in held], tmp_path / "part", index=False)  # the index made on the fly
     res = add_documents(held, part, similar="exact")
     assert len(res.added) == 3
+    inc.fold(part)
     _assert_same(corpus_full, part)
     assert _ladybug(corpus_full) == _ladybug(part)
     # The index the add kept up to date is the one a build of all documents writes.
@@ -153,6 +155,7 @@ def test_incremental_add_differs_from_rebuild_only_in_similar_to(corpus, corpus_
     before = _similar(part)
     res = add_documents([held], part)
     assert len(res.added) == 1 and res.similar["mode"] == "incremental"
+    inc.fold(part)
     diff = _assert_same(corpus_full, part, SIMILAR_FILES | {"summary.json", "tables/nodes_Task.csv",
                                                             "tables/nodes_Task.parquet"})
     # summary.json: only the SIMILAR_TO count; the Task table: only similar_jurisdictions (when derived).
@@ -216,6 +219,7 @@ def test_candidate_cap_scores_the_most_linked_plans(corpus, tmp_path):
     cap = int(plans[top].sum())  # room for the most linked jurisdiction's plans only
     res = add_documents([held], part, candidates=cap)
     assert res.similar["scored"] <= cap < res.similar["reach"]
+    inc.fold(part)
     new = set(pd.read_parquet(part / "tables" / "nodes_Task.parquet").query("document == @res.added[0]")["id"])
     partners = {jur.get(a, name) if b in new else jur.get(b, name) for a, b in _similar(part) if new & {a, b}}
     assert partners == {top}
@@ -229,6 +233,7 @@ def test_lsh_candidates_as_a_large_build(corpus, corpus_full, tmp_path):
     part = _build([d for d in docs if d != held], tmp_path / "part")
     res = add_documents([held], part, method="lsh")
     assert res.similar["method"] == "lsh" and 0 < res.similar["scored"] < res.similar["reach"]
+    inc.fold(part)
     assert _ladybug(part) == _ladybug_of_tables(part, tmp_path)
     rebuilt, added = _similar(corpus_full), _similar(part)
     tasks = pd.read_parquet(part / "tables" / "nodes_Task.parquet")
@@ -324,6 +329,83 @@ def test_add_checkpoints_when_asked_or_when_the_log_is_big(tmp_path, monkeypatch
     assert inc.wal_bytes(out / "graph.lbug") == 0
 
 
+def test_add_leaves_its_rows_pending_until_a_reader_or_a_checkpoint_folds_them(tmp_path):
+    from mandategraph.graph.ladybug_store import run_cypher
+    from mandategraph.graph.tables import PENDING_NAME, load_graph
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:4], tmp_path / "g")
+    tables = {p.name: p.read_bytes() for p in (out / "tables").iterdir()}
+    res = add_documents([seeds[4]], out)
+    pending = out / "tables" / PENDING_NAME
+    assert pending.is_file() and inc.pending_bytes(out) == pending.stat().st_size
+    assert {p.name: p.read_bytes() for p in (out / "tables").iterdir() if p != pending} == tables  # files untouched
+    assert run_cypher(out, "MATCH (d:Document) RETURN count(*)")[1] == [[5]]  # the database has the add
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["documents"] == 5
+    g = load_graph(out)  # a reader of the tables folds first
+    assert not pending.exists() and res.added[0] in g
+    assert inc._db_current(out)  # the database is not taken for older than the tables it already holds
+    full = _build(seeds, tmp_path / "full")
+    _assert_same(full, out, SIMILAR_FILES | {"summary.json", "tables/nodes_Task.csv", "tables/nodes_Task.parquet"})
+    assert inc.fold(out)["documents"] == 0  # nothing left
+
+
+def test_pending_rows_are_read_by_the_next_add(corpus, tmp_path):
+    """Two adds with the first one's rows pending give the folder two adds each folded at once give."""
+    docs = _docs(corpus)
+    held = [docs[4], docs[5]]  # the same jurisdiction's plans: the second add reads rows the first changed
+    rest = [d for d in docs if d not in held]
+    one, two = _build(rest, tmp_path / "one"), _build(rest, tmp_path / "two")
+    for d in held:
+        add_documents([d], one)
+        inc.fold(one)
+    add_documents(held[:1], two)
+    add_documents(held[1:], two)
+    assert inc.pending_bytes(two) > 0
+    inc.fold(two)
+    _assert_same(one, two)
+    assert _ladybug(one) == _ladybug(two) == _ladybug_of_tables(two, tmp_path)
+
+
+def test_add_folds_when_asked_or_when_its_pending_rows_are_many(tmp_path, monkeypatch):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:3], tmp_path / "g")
+    res = add_documents([seeds[3]], out, checkpoint=True)
+    assert inc.pending_bytes(out) == 0 and "fold" in res.seconds
+    monkeypatch.setattr(inc, "FOLD_PENDING_BYTES", 0)
+    add_documents([seeds[4]], out)
+    assert inc.pending_bytes(out) == 0
+
+
+def test_a_fold_that_fails_keeps_the_rows_pending(tmp_path, monkeypatch):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:4], tmp_path / "g")
+    add_documents([seeds[4]], out)
+    before = _files(out)
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(inc, "_stage_table", broken)
+    with pytest.raises(OSError, match="disk full"):
+        inc.fold(out)
+    assert _files(out) == before and not list(out.rglob(f"*{inc._TMP}"))
+    monkeypatch.undo()
+    assert inc.fold(out)["documents"] == 1 and inc.pending_bytes(out) == 0
+
+
+def test_a_damaged_pending_file_is_named(tmp_path):
+    from mandategraph.errors import ReadError
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:4], tmp_path / "g")
+    add_documents([seeds[4]], out)
+    pending = out / "tables" / "pending.json"
+    pending.write_text('{"documents": [', encoding="utf-8")
+    with pytest.raises(ReadError, match="pending.json"):
+        inc.fold(out)
+
+
 def test_a_database_older_than_its_tables_is_left_to_be_written_again(tmp_path):
     import os
 
@@ -366,6 +448,9 @@ def test_add_command(tmp_path):
     r = CliRunner().invoke(cli, ["add", str(seeds[4]), "--graph", str(out), "--exact-similar", "-q"])
     assert r.exit_code == 0, r.output
     assert "added: 1" in r.output
+    r = CliRunner().invoke(cli, ["checkpoint", "--graph", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "2 documents' rows written into the tables" in r.output
     full = _build(seeds, tmp_path / "full")
     _assert_same(full, out, SIMILAR_FILES | {"summary.json"})
     r = CliRunner().invoke(cli, ["add", str(seeds[3]), "--graph", str(tmp_path / "nothing")])
@@ -414,6 +499,7 @@ def test_index_records_the_build_options(tmp_path):
         assert inc._load_index(f).options["similar_threshold"] == 0.6  # kept by the add
     finally:
         f.close()
+    inc.fold(out)
     new = set(pd.read_parquet(out / "tables" / "nodes_Task.parquet").query("document == @res.added[0]")["id"])
     scores = [v for k, v in _similar(out).items() if new & set(k)]
     default = _build(seeds, tmp_path / "default")  # 台州 2022 ≈ 温州 2022: many links, some below 0.6
