@@ -1926,8 +1926,7 @@ def checkpoint(out: str | Path) -> dict[str, float]:
     folder = db_path.parent
     with _locked(folder):
         recover(folder)
-        folded = _fold_locked(folder) if (folder / "tables" / PENDING_NAME).is_file() else \
-            {"documents": 0, "seconds": 0.0}
+        folded = _fold_locked(folder)
         before = wal_bytes(db_path)
         t0 = time.perf_counter()
         if before:
@@ -2023,18 +2022,17 @@ def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Sim
     opened = f.submit_io(_open_ladybug, f.out / DB_NAME) if _db_current(f.out) else None
     try:
         prepared = _prepare(f, ex, options, result, similar, candidates, method)
-        if prepared is not None:
+        t0 = time.perf_counter()
+        db = _commit(f.out, *prepared, checkpoint=checkpoint, opened=opened)
+        opened = None  # closed by the commit
+        _tick(result, "commit", t0)
+        for k, v in db.items():
+            result.seconds[k] = round(result.seconds.get(k, 0.0) + v, 4)
+        result.added.append(prepared[0])
+        if checkpoint or (checkpoint is None and pending_bytes(f.out) > FOLD_PENDING_BYTES):
             t0 = time.perf_counter()
-            db = _commit(f.out, *prepared, checkpoint=checkpoint, opened=opened)
-            opened = None  # closed by the commit
-            _tick(result, "commit", t0)
-            for k, v in db.items():
-                result.seconds[k] = round(result.seconds.get(k, 0.0) + v, 4)
-            result.added.append(prepared[0])
-            if checkpoint or (checkpoint is None and pending_bytes(f.out) > FOLD_PENDING_BYTES):
-                t0 = time.perf_counter()
-                _fold_locked(f.out)
-                _tick(result, "fold", t0)
+            result.rewritten += _fold_locked(f.out)["rewritten"]
+            _tick(result, "fold", t0)
     finally:
         if opened is not None and opened.exception() is None:  # not committed: nothing written to it
             _close_ladybug(opened.result())
@@ -2058,14 +2056,10 @@ def _known(f: _Folder, ex: Extraction) -> str | None:
 
 def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: AddResult, similar: Similar,
              candidates: int = SIMILAR_CANDIDATES, method: str = "auto"
-             ) -> tuple[str, list[tuple[Path, Path]], list] | None:
-    """Everything an add writes, staged beside the folder's files: (document id, files, database statements);
-    None when the document is already in the graph."""
+             ) -> tuple[str, list[tuple[Path, Path]], list]:
+    """Everything an add of a document not in the graph yet (see ``_known``) writes, staged beside the
+    folder's files: (document id, files, database statements)."""
     t0 = time.perf_counter()
-    did = _known(f, ex)
-    if did is not None:
-        result.unchanged.append(did)
-        return None
     did = document_id(ex.meta.checksum or _checksum(ex.text))
     f.prefetch(_PREFETCH)
     index = _load_index(f)
@@ -2145,7 +2139,8 @@ def fold(out: str | Path) -> dict:
     :func:`checkpoint`, ``add --checkpoint`` and the add that leaves the file
     above ``FOLD_PENDING_BYTES``. Afterwards the files are what a build of
     all the documents writes (SIMILAR_TO as the adds made it). Returns the
-    documents folded, the rows changed and the seconds.
+    documents folded, the rows changed, the tables whose CSV was rendered
+    whole (the slow path) and the seconds.
     """
     out = Path(out)
     with _locked(out):
@@ -2155,11 +2150,11 @@ def fold(out: str | Path) -> dict:
 
 def _fold_locked(out: Path) -> dict:
     t0 = time.perf_counter()
+    pend = _Pending.load(out / "tables")
+    if not pend:
+        return {"documents": 0, "rows": 0, "rewritten": [], "seconds": 0.0}
     f = _Folder(out, pending=False)  # the files as they are, the changes apart
-    pend = _Pending.load(f.tables)
     try:
-        if not pend:
-            return {"documents": 0, "rows": 0, "seconds": 0.0}
         index = _load_index(f, pend.digest)
         stems = sorted(set(pend.remove) | set(pend.write), key=lambda s: -f.path(s).stat().st_size)
         f.prefetch(stems)  # queued before the jobs that wait for them, which share the threads
@@ -2180,6 +2175,7 @@ def _fold_locked(out: Path) -> dict:
         _drop_staged(out)
     return {"documents": len(pend.documents),
             "rows": sum(len(v) for v in pend.write.values()) + sum(len(v) for v in pend.remove.values()),
+            "rewritten": [st.stem for st in staged if st.whole],  # CSV rendered whole (slow path)
             "seconds": round(time.perf_counter() - t0, 4)}
 
 
