@@ -222,9 +222,9 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
 def stage_score(corpus: Path, out: Path) -> dict:
     import pyarrow.parquet as pq
 
-    from mandategraph.graph.tables import fold_pending
+    from mandategraph.graph.tables import tables_of
 
-    fold_pending(out / "tables")  # the rows `add` left pending, before the tables are read here
+    tables_of(out)  # folds the rows `add` left pending, before the tables are read here
     truth = C.truth_tasks(corpus)
     found: dict[str, list[dict]] = {}
     for t in C.read_jsonl(out / "extract.jsonl"):

@@ -36,7 +36,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, GEO, RDF, SKOS, TIME, XSD
 
 from ..errors import MandateGraphError
 from .rdf_vocab import ADMS, DCATAP, DEFAULT_BASE, SPDX, VCARD, Iris, check_iri
-from .tables import fold_pending
+from .tables import tables_of
 
 __all__ = ["CatalogOptions", "GraphFacts", "graph_facts", "table_facts", "catalog_graph", "write_catalog",
            "file_sha256", "MEDIA_TYPES", "division_points"]
@@ -196,8 +196,7 @@ def table_facts(folder: str | Path) -> GraphFacts:
 
     from .schema import NODES
 
-    folder = Path(folder)
-    fold_pending(folder)
+    folder = tables_of(folder)
 
     def rows(stem: str) -> int:
         p = folder / f"{stem}.parquet"

@@ -71,7 +71,7 @@ rewriting the tables a national add touches takes ~6 s, longer than the rest
 of the add. The next add reads the tables with those rows applied
 (``_Folder``). :func:`fold` writes them into the files, once for any number
 of adds: every mandategraph command that reads the tables calls it first
-(:func:`mandategraph.graph.tables.fold_pending`), as do :func:`checkpoint`,
+(:func:`mandategraph.graph.tables.tables_of`), as do :func:`checkpoint`,
 ``checkpoint=True`` and the add that leaves the file above
 ``FOLD_PENDING_BYTES``.
 
@@ -2135,7 +2135,7 @@ def fold(out: str | Path) -> dict:
     rewriting a national build's tables (Parquet decoded and encoded again,
     CSV and ``extract.jsonl`` copied) takes longer than the rest of an add.
     Every mandategraph command that reads the tables folds first
-    (:func:`mandategraph.graph.tables.fold_pending`); so do
+    (:func:`mandategraph.graph.tables.tables_of`); so do
     :func:`checkpoint`, ``add --checkpoint`` and the add that leaves the file
     above ``FOLD_PENDING_BYTES``. Afterwards the files are what a build of
     all the documents writes (SIMILAR_TO as the adds made it). Returns the

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from ..errors import QueryError, ReadError, StoreError
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .derived import DERIVED_TASK_PROPERTIES
-from .tables import edge_frames, fold_pending, node_frames, read_table, read_tables
+from .tables import edge_frames, node_frames, read_table, read_tables, tables_of
 
 __all__ = ["DB_NAME", "query_parameters", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
            "ladybug_path", "graph_from_ladybug", "arrow_schema", "CypherStore"]
@@ -95,20 +95,10 @@ def create_schema(conn) -> None:
         _execute(conn, stmt)
 
 
-def _tables_folder(source: str | Path) -> Path:
-    folder = Path(source)
-    tables = folder / "tables" if (folder / "tables").is_dir() else folder
-    if not (tables / "nodes_Task.parquet").exists():
-        raise ReadError(str(source), "no node/edge tables here (expected nodes_Task.parquet); "
-                                     "run `mandategraph build` first")
-    fold_pending(tables)
-    return tables
-
-
 def _frames_of(source: nx.MultiDiGraph | str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     if isinstance(source, nx.MultiDiGraph):
         return node_frames(source), edge_frames(source)
-    nodes, edges = read_tables(_tables_folder(source))
+    nodes, edges = read_tables(source)
     _fill_derived(nodes, edges)
     return nodes, edges
 
@@ -218,7 +208,7 @@ def _loads_of(source: nx.MultiDiGraph | str | Path) -> list[tuple[str, dict[str,
     build's Parquet table that COPY reads as it is."""
     specs = [(s.label, s.properties, False, f"nodes_{s.label}") for s in NODES]
     specs += [(s.type, s.properties, True, f"edges_{s.type}") for s in EDGES]
-    tables = None if isinstance(source, nx.MultiDiGraph) else _tables_folder(source)
+    tables = None if isinstance(source, nx.MultiDiGraph) else tables_of(source)
     if tables is not None and set(DERIVED_TASK_PROPERTIES) <= set(pq.read_schema(tables / "nodes_Task.parquet").names):
         def direct(path: Path, props: dict[str, str], edge: bool) -> Callable:
             if _loads_as_is(path, props, edge=edge):

@@ -47,9 +47,9 @@ import pyarrow.parquet as pq
 from . import rdf_export as rx
 from .rdf_vocab import LABEL_SEGMENTS, MG, Iris
 from .schema import EDGES, NODES, edge_spec
-from .tables import fold_pending
+from .tables import tables_of
 
-__all__ = ["tables_folder", "write_tables_rdf"]
+__all__ = ["write_tables_rdf"]
 
 _S = pa.string()
 _NULL = pa.scalar(None, _S)
@@ -61,16 +61,6 @@ _OTHER_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _SAFE_ID = r"^[A-Za-z0-9_.~:-]*$"  # quote(..., safe="") leaves these alone; ':' splits segments
-
-
-def tables_folder(folder: str | Path) -> Path | None:
-    """The ``tables`` folder of a build folder (or the folder itself), None if it holds no tables."""
-    folder = Path(folder)
-    for f in (folder / "tables", folder):
-        if (f / "nodes_Task.parquet").is_file():
-            fold_pending(f)
-            return f
-    return None
 
 
 # ------------------------------------------------------------------ column helpers
@@ -634,12 +624,7 @@ def write_tables_rdf(folder: str | Path, base: str, paths: dict[str, Path], grap
     threads (default: one per core, at most 4): Arrow's kernels release the
     GIL, so they run side by side; the files get them in order.
     """
-    tf = tables_folder(folder)
-    if tf is None:
-        from ..errors import ReadError
-
-        raise ReadError(str(folder), "not a built graph folder (no tables/nodes_Task.parquet); "
-                                     "run `mandategraph build` first")
+    tf = tables_of(folder)
     slots = rx._Slots()
     tables = _Tables(tf, base, slots)
     w = rx._Writer(slots, paths, graph_iri)

@@ -984,14 +984,9 @@ def export_rdf(source: nx.MultiDiGraph | str | Path, out: str | Path, base: str 
         graph_iri = check_iri(graph_iri, "graph IRI") if graph_iri else Iris(base).catalog("dataset")
     tables = None
     if not isinstance(source, nx.Graph):
-        from .rdf_columns import tables_folder
+        from .tables import tables_of
 
-        tables = tables_folder(source)
-        if tables is None:
-            from ..errors import ReadError
-
-            raise ReadError(str(source), "not a built graph folder (no tables/nodes_Task.parquet); "
-                                         "run `mandategraph build` first")
+        tables = tables_of(source)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}

@@ -39,7 +39,7 @@ from typing import Any
 
 from ..errors import QueryError, ReadError, StoreError, UnknownNameError
 from .rdf_vocab import DEFAULT_BASE
-from .tables import fold_pending
+from .tables import tables_of
 
 __all__ = ["STORE_KINDS", "EmbeddedStore", "load_store", "substitute", "sparql_literal", "python_value",
            "store_path", "ensure_store", "open_graph_store", "run_sparql", "run_library_query", "BuildStore", "STORE_DIR"]
@@ -258,16 +258,8 @@ def load_store(source: str | Path | bytes, kind: str = "oxigraph") -> EmbeddedSt
 
 # ---------------------------------------------------------------- the store of a build
 
-def _tables_dir(graph_dir: Path) -> Path:
-    return graph_dir / "tables" if (graph_dir / "tables").is_dir() else graph_dir
-
-
 def _fingerprint(graph_dir: Path, base: str) -> dict:
-    tables = _tables_dir(graph_dir)
-    if not (tables / "nodes_Task.parquet").exists():
-        raise ReadError(str(graph_dir), "not a built graph folder (no tables/nodes_Task.parquet); "
-                                        "run `mandategraph build` first")
-    fold_pending(tables)
+    tables = tables_of(graph_dir)
     files = sorted(tables.glob("*.parquet"))
     return {"version": _STAMP_VERSION, "base": base,
             "tables": {f.name: [f.stat().st_size, f.stat().st_mtime_ns] for f in files}}

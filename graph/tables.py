@@ -14,10 +14,11 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from ..errors import ReadError
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS
 
 __all__ = ["node_frames", "edge_frames", "write_tables", "read_tables", "read_table", "load_graph", "graph_from_frames",
-           "default_value", "fold_pending", "PENDING_NAME"]
+           "default_value", "fold_pending", "tables_of", "PENDING_NAME"]
 
 # Row changes `mandategraph add` committed and has not written into the table files yet (in tables/).
 PENDING_NAME = "pending.json"
@@ -31,6 +32,23 @@ def fold_pending(tables: str | Path) -> None:
         from .incremental import fold
 
         fold(tables.parent)
+
+
+def tables_of(folder: str | Path) -> Path:
+    """The tables of a build, ready to read: ``folder/tables`` or ``folder`` itself, whichever holds
+    ``nodes_Task.parquet``, with the rows adds left pending folded in.
+
+    Every reader of a build's tables starts here, so none reads the files
+    before the pending rows are in them. Raises ReadError naming ``folder``
+    when neither holds tables.
+    """
+    folder = Path(folder)
+    for tables in (folder / "tables", folder):
+        if (tables / "nodes_Task.parquet").is_file():
+            fold_pending(tables)
+            return tables
+    raise ReadError(str(folder), "not a built graph folder (no tables/nodes_Task.parquet); "
+                                 "run `mandategraph build` first")
 
 
 def default_value(type_: str):
@@ -138,9 +156,9 @@ def _write_table(df: pd.DataFrame, props: dict[str, str], stem: Path) -> list[Pa
 
 
 def read_tables(folder: str | Path, fmt: str = "parquet") -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Read node and edge frames back (``fmt`` is ``parquet`` or ``csv``)."""
-    folder = Path(folder)
-    fold_pending(folder)
+    """Read node and edge frames back from a build (``OUT`` or ``OUT/tables``; ``fmt`` is ``parquet`` or
+    ``csv``)."""
+    folder = tables_of(folder)
     nodes, edges = {}, {}
     for spec in NODES:
         nodes[spec.label] = read_table(folder / f"nodes_{spec.label}.{fmt}", spec.properties, fmt)
@@ -192,10 +210,4 @@ def _plain(v):
 
 def load_graph(folder: str | Path) -> nx.MultiDiGraph:
     """The graph of a build folder (``OUT`` or ``OUT/tables``)."""
-    folder = Path(folder)
-    tables = folder / "tables" if (folder / "tables").is_dir() else folder
-    if not (tables / "nodes_Task.parquet").exists():
-        from ..errors import ReadError
-
-        raise ReadError(str(folder), "not a built graph folder (no tables/nodes_Task.parquet); run `mandategraph build` first")
-    return graph_from_frames(*read_tables(tables))
+    return graph_from_frames(*read_tables(folder))
