@@ -69,7 +69,7 @@ An add commits the rows it changes to the database and to
 lines of ``extract.jsonl`` / ``unplaced.jsonl``), not to the table files:
 rewriting the tables a national add touches takes ~6 s, longer than the rest
 of the add. The next add reads the tables with those rows applied
-(``_Folder``). :func:`fold` writes them into the files, once for any number
+(``_Folder``; the big edge tables only as their keys, ``_Folder.keys``). :func:`fold` writes them into the files, once for any number
 of adds: every mandategraph command that reads the tables calls it first
 (:func:`mandategraph.graph.tables.tables_of`), as do :func:`checkpoint`,
 ``checkpoint=True`` and the add that leaves the file above
@@ -145,7 +145,7 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
-from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames
+from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, parquet_options
 
 __all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
            "write_add_index", "LINKED_TYPES", "INDEX_NAME", "PENDING_NAME", "SIMILAR_CANDIDATES",
@@ -212,23 +212,41 @@ class _Folder:
         self.pending = _Pending.load(self.tables) if pending else _Pending()
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._io = ThreadPoolExecutor(max_workers=1)  # file copies that wait on the disk, not the CPU
-        self._tables: dict[str, Future] = {}
+        self._tables: dict[str | tuple[str, str], Future] = {}
 
     def path(self, stem: str, suffix: str = "parquet") -> Path:
         return self.tables / f"{stem}.{suffix}"
 
-    def _read(self, stem: str) -> pa.Table:
-        return _with_rows(pq.read_table(self.path(stem)), stem, self.pending.remove.get(stem, set()),
-                          self.pending.write.get(stem, {}))
+    def _read(self, stem: str, columns: list[str] | None = None) -> pa.Table:
+        return _with_rows(pq.read_table(self.path(stem), columns=columns), stem,
+                          self.pending.remove.get(stem, set()), self.pending.write.get(stem, {}))
 
     def prefetch(self, stems: Iterable[str]) -> None:
         for stem in stems:
             if stem not in self._tables:
                 self._tables[stem] = self._pool.submit(self._read, stem)
 
+    def prefetch_keys(self, stems: Iterable[str]) -> None:
+        for stem in stems:
+            if ("keys", stem) not in self._tables:
+                self._tables[("keys", stem)] = self._pool.submit(self._read, stem, _key_columns(stem))
+
     def table(self, stem: str) -> pa.Table:
+        """The whole table."""
         self.prefetch([stem])
         return self._tables[stem].result()
+
+    def keys(self, stem: str) -> pa.Table:
+        """An edge table's keys and score (``_key_columns``), in the rows of :meth:`table`.
+
+        What an add looks up in the big edge tables (the links of given
+        tasks, whether a key is there); reading a national IN_THEME or LEADS
+        whole, with its provenance and lists, costs several times as much.
+        """
+        if stem in self._tables or _is_node(stem):
+            return self.table(stem)
+        self.prefetch_keys([stem])
+        return self._tables[("keys", stem)].result()
 
     def submit(self, fn, *args) -> Future:
         return self._pool.submit(fn, *args)
@@ -254,6 +272,11 @@ def _columns(stem: str) -> list[str]:
     return ([] if _is_node(stem) else ["source", "target"]) + list(_props(stem))
 
 
+def _key_columns(stem: str) -> list[str]:
+    """The columns of an edge table's key view (:meth:`_Folder.keys`)."""
+    return ["source", "target"] + [c for c in ("score",) if c in _props(stem)]
+
+
 def _str_set(values: Iterable[str]) -> pa.Array:
     return pa.array(sorted(set(values)), pa.large_string())
 
@@ -275,8 +298,30 @@ def _touching(table: pa.Table, ids: Iterable[str], ends=("source", "target")) ->
     return np.flatnonzero(m)
 
 
-def _take(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    return table.take(pa.array(rows, pa.int64()))
+def _take(table: pa.Table | pa.ChunkedArray, rows) -> pa.Table | pa.ChunkedArray:
+    """Rows of a table (or of one of its columns) by number, chunk by chunk.
+
+    Arrow's take joins a column's chunks into one array first, on every
+    call: 50 ms for the national Task table (a Parquet file reads in chunks
+    of 128k rows), and an add takes rows ~130 times.
+    """
+    rows = np.asarray(rows, np.int64)
+    table_like = isinstance(table, pa.Table)
+    chunks = table.to_batches() if table_like else table.chunks
+    if len(chunks) <= 1 or not len(rows):
+        return table.take(pa.array(rows, pa.int64()))
+    starts = np.cumsum([0] + [len(c) for c in chunks])
+    of = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(of, kind="stable")
+    cut = np.searchsorted(of[order], np.arange(len(chunks) + 1))
+    parts = [chunks[k].take(pa.array(rows[order[cut[k]:cut[k + 1]]] - starts[k]))
+             for k in range(len(chunks)) if cut[k + 1] > cut[k]]
+    got = pa.Table.from_batches(parts, schema=table.schema) if table_like else pa.chunked_array(parts, table.type)
+    if np.all(order[1:] > order[:-1]):  # the rows were in chunk order already
+        return got
+    back = np.empty(len(rows), np.int64)
+    back[order] = np.arange(len(rows))
+    return got.take(pa.array(back))  # as small as the result
 
 
 def _rows_with_keys(table: pa.Table, keys: set, node: bool) -> tuple[np.ndarray, list]:
@@ -285,7 +330,7 @@ def _rows_with_keys(table: pa.Table, keys: set, node: bool) -> tuple[np.ndarray,
         return np.empty(0, np.int64), []
     if node:
         rows = np.flatnonzero(_mask(table.column("id"), keys))
-        return rows, table.column("id").take(pa.array(rows)).to_pylist()
+        return rows, _take(table.column("id"), rows).to_pylist()
     rows = np.flatnonzero(_mask(table.column("source"), {s for s, _ in keys}))
     sub = _take(table.select(["source", "target"]), rows)
     found = list(zip(sub.column("source").to_pylist(), sub.column("target").to_pylist()))
@@ -528,7 +573,7 @@ def _new_only(folder: _Folder, delta: _Delta, stem: str, new: pd.DataFrame) -> N
     node = _is_node(stem)
     recs = [_plain_row(r) for r in new.to_dict("records")]
     keys = {_key_of(r, node) for r in recs}
-    _, have = _rows_with_keys(folder.table(stem), keys, node)
+    _, have = _rows_with_keys(folder.keys(stem), keys, node)
     have = set(have)
     delta.put(stem, [r for r in recs if _key_of(r, node) not in have])
 
@@ -810,7 +855,7 @@ def _link_local(folder: _Folder, delta: _Delta, ctx: _Context, options: BuildOpt
     # CONTINUES of the jurisdiction are replaced as a whole.
     old_ids = [r["id"] for r in old]
     if old_ids:
-        cont = folder.table("edges_CONTINUES")
+        cont = folder.keys("edges_CONTINUES")
         rows = _take(cont.select(["source", "target"]), _touching(cont, old_ids, ("source",))).to_pylist()
         delta.drop("edges_CONTINUES", [(r["source"], r["target"]) for r in rows])
     for type_, recs in made.items():
@@ -934,7 +979,7 @@ class _Tasks:
 def _rank_plans(folder: _Folder, ctx: _Context, tj, yrs: np.ndarray, pool: np.ndarray, cap: int) -> np.ndarray:
     """The pool cut to ``cap`` tasks: plans of the jurisdictions most linked to the new document's, then its province's."""
     tasks = folder.table("nodes_Task")
-    sim = folder.table("edges_SIMILAR_TO")
+    sim = folder.keys("edges_SIMILAR_TO")
     old_j = ctx.j_tasks - set(ctx.new_tasks)
     weight: dict[str, int] = defaultdict(int)
     if old_j and sim.num_rows:
@@ -951,7 +996,7 @@ def _rank_plans(folder: _Folder, ctx: _Context, tj, yrs: np.ndarray, pool: np.nd
     mine = (ctx.ex.meta.jurisdiction.code or "")[:2]
     # Plans (jurisdiction, year) of the pool and their sizes, counted in Arrow: the pool holds ~200k tasks
     # at national size.
-    pj = tj.take(pa.array(pool)).combine_chunks().cast(pa.large_string())
+    pj = _take(tj, pool).combine_chunks().cast(pa.large_string())
     key = pc.binary_join_element_wise(pj, pc.cast(pa.array(yrs[pool]), pa.large_string()),
                                       pa.scalar("\x00", pa.large_string()))
     counted = pa.table({"key": key}).group_by("key").aggregate([([], "count_all")])
@@ -977,7 +1022,7 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     p = _link_similar_defaults()
     window = p["year_window"]
     tasks = folder.table("nodes_Task")
-    sim = folder.table("edges_SIMILAR_TO")
+    sim = folder.keys("edges_SIMILAR_TO")
     h = ctx.h
     cols = ("jurisdiction", "year", "document", "span_start", "span_end")
     new = [{"id": n, "text": h.nodes[n]["text"], **{c: h.nodes[n][c] for c in cols}} for n in ctx.new_tasks]
@@ -1202,7 +1247,7 @@ def _derived_updates(folder: _Folder, delta: _Delta, ctx: _Context) -> None:
         return  # the build does not compute them: they stay at their defaults, as in a rebuild
     from .derived import add_derived
 
-    sim = folder.table("edges_SIMILAR_TO")
+    sim = folder.keys("edges_SIMILAR_TO")
     looked = _Tasks(tasks, [ctx.task_rows[t] for t in ctx.new_tasks])
     touched = ctx.similar_touched | set(ctx.new_tasks)
     g = nx.MultiDiGraph()
@@ -1272,12 +1317,16 @@ def _diff_table(folder: _Folder, stem: str, remove: set, write: dict
                 ) -> tuple[_Staged, dict, np.ndarray, list] | None:
     """What dropping ``remove`` (keys) and putting ``write`` (key -> row) changes in the table as the folder
     reads it: the rows removed, the rows new or changed (rows written again unchanged are not); with the old
-    rows by key, and the row numbers and keys of every old row named. None when nothing changes."""
+    rows of the keys written again by key, and the row numbers and keys of every old row named. None when
+    nothing changes."""
     node = _is_node(stem)
-    old = folder.table(stem)
+    old = folder.keys(stem)
     new_keys = sorted(write)
     drop_rows, drop_keys = _rows_with_keys(old, set(remove) | set(new_keys), node)
-    old_by = dict(zip(drop_keys, _take(old, drop_rows).to_pylist())) if len(drop_rows) else {}
+    # Whole rows only of the keys written again, to leave the unchanged ones as they are.
+    again = [k for k, key in enumerate(drop_keys) if key in write]
+    old_by = (dict(zip([drop_keys[k] for k in again], _take(folder.table(stem), drop_rows[again]).to_pylist()))
+              if again else {})
     written = [write[k] for k in new_keys if k not in old_by or _plain_row(old_by[k]) != _plain_row(write[k])]
     removed = [k for k in drop_keys if k not in write]
     if not written and not removed:
@@ -1333,12 +1382,12 @@ def _stage_table(folder: _Folder, stem: str, remove: set, write: dict) -> _Stage
         old_t = old.cast(schema)
         parts = [old_t.slice(a, b - a) if kind == "old" else new_t.slice(a, b - a) for kind, a, b in pieces]
         merged = pa.concat_tables(parts) if parts else old_t.slice(0, 0)
-        pq.write_table(merged, _tmp(p_pq), compression="snappy")
+        pq.write_table(merged, _tmp(p_pq), **parquet_options(merged.column_names))
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError):
         merged = None
     if merged is None:  # rendered whole from pandas, as the build writes it
         full = _whole(old, frame, pieces, props)
-        full.to_parquet(_tmp(p_pq), index=False)
+        full.to_parquet(_tmp(p_pq), index=False, **parquet_options(full.columns))
         _csv_ready(full, props).to_csv(_tmp(p_csv), index=False, lineterminator="\n")
         staged.whole = True
         return staged
@@ -1750,7 +1799,7 @@ def _stage_summary(folder: _Folder, staged: dict[str, _Staged], ctx: _Context, n
         per_jy[k] = per_jy.get(k, 0) + 1
     # As summarize: the scheme's fallback theme (Th:general) does not count as covered; a task
     # gets it only when no other theme does.
-    it = folder.table("edges_IN_THEME")
+    it = folder.keys("edges_IN_THEME")
     general = int(pc.sum(pc.equal(it.column("target"), "Th:general")).as_py() or 0) if it.num_rows else 0
     new_it = staged["edges_IN_THEME"].written if "edges_IN_THEME" in staged else []
     general += sum(1 for r in new_it if r["target"] == "Th:general")
@@ -2018,7 +2067,9 @@ def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Sim
         f.close()
         return
     # The database opens (and replays its log) while the tables are read and the document linked; the
-    # open holds the GIL, the table reads do not.
+    # open holds the GIL, the table reads do not, so they start first.
+    f.prefetch(s for s in _PREFETCH if _is_node(s))
+    f.prefetch_keys(s for s in _PREFETCH if not _is_node(s))
     opened = f.submit_io(_open_ladybug, f.out / DB_NAME) if _db_current(f.out) else None
     try:
         prepared = _prepare(f, ex, options, result, similar, candidates, method)
@@ -2040,7 +2091,8 @@ def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Sim
         _drop_staged(f.out)  # an add that failed before its commit leaves nothing behind
 
 
-# Tables an add reads, biggest first (they load in the background while the document is linked).
+# Tables an add reads, biggest first (they load in the background while the document is linked; the edge
+# tables as their keys, _Folder.keys).
 _PREFETCH = ["nodes_Task", "edges_SIMILAR_TO", "edges_IN_THEME", "edges_LEADS", "edges_CONTINUES", "edges_CONTAINS",
              "edges_ASSISTS", "edges_DETAILS", "nodes_Unit", "edges_BELONGS_TO", "edges_CITES", "nodes_Document",
              "edges_ISSUED", "nodes_Instrument", "edges_MEMBER_OF", "nodes_Jurisdiction", "edges_PART_OF",
@@ -2061,7 +2113,6 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
     folder's files: (document id, files, database statements)."""
     t0 = time.perf_counter()
     did = document_id(ex.meta.checksum or _checksum(ex.text))
-    f.prefetch(_PREFETCH)
     index = _load_index(f)
     g_new = nx.MultiDiGraph()
     did2, task_ids = add_document(g_new, ex)

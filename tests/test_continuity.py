@@ -394,3 +394,25 @@ def test_counting_in_chunks_gives_the_matrix_of_one_piece():
     whole, chunked = _count_matrix(texts, (2, 3), 20, chunk=10_000), _count_matrix(texts, (2, 3), 20, chunk=7)
     assert chunked.shape == whole.shape and (chunked != whole).nnz == 0
     assert chunked.indices.dtype == whole.indices.dtype == np.int32
+
+
+def test_min_hash_signatures_are_the_minimum_over_each_texts_n_grams():
+    # The compiled kernel against the plain definition: per text and permutation, the least of
+    # h * mul + add (uint64, wrapping) over the text's n-gram hashes; a text without n-grams keeps the maximum.
+    from mandategraph.graph.continuity import _min_hashes
+
+    rng = np.random.default_rng(3)
+    top = np.iinfo(np.uint64).max
+    for _ in range(10):
+        docs, perms = int(rng.integers(1, 8)), int(rng.integers(1, 6))
+        doc = np.sort(rng.integers(0, docs, int(rng.integers(0, 40))))
+        h = rng.integers(0, top, len(doc), dtype=np.uint64, endpoint=True)
+        mul = rng.integers(1, top, perms, dtype=np.uint64) | np.uint64(1)
+        add = rng.integers(0, top, perms, dtype=np.uint64)
+        sig = np.full((docs, perms), top, np.uint64)
+        _min_hashes(h, doc, mul, add, sig)
+        with np.errstate(over="ignore"):
+            for d in range(docs):
+                for p in range(perms):
+                    mine = h[doc == d]
+                    assert sig[d, p] == (min(mine * mul[p] + add[p]) if len(mine) else top)

@@ -15,7 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mandategraph.graph import incremental as inc
 from mandategraph.graph.build import BuildOptions, build
@@ -505,3 +509,25 @@ def test_index_records_the_build_options(tmp_path):
     default = _build(seeds, tmp_path / "default")  # 台州 2022 ≈ 温州 2022: many links, some below 0.6
     below = [v for k, v in _similar(default).items() if new & set(k) and v < 0.6]
     assert scores and min(scores) >= 0.6 and below
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=6), st.data())
+def test_rows_taken_chunk_by_chunk_are_the_rows_asked_for(sizes, data):
+    # An add takes rows from tables read in chunks (a national Task table in six) without joining them.
+    schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
+    first = [sum(sizes[:k]) for k in range(len(sizes))]
+    table = pa.Table.from_batches([pa.record_batch([pa.array(range(a, a + k), pa.int64()),
+                                                    pa.array([str(v) for v in range(a, a + k)])], schema=schema)
+                                   for a, k in zip(first, sizes)], schema=schema)
+    rows = data.draw(st.lists(st.integers(0, table.num_rows - 1), max_size=20)) if table.num_rows else []
+    assert inc._take(table, rows).column("n").to_pylist() == rows
+    assert inc._take(table.column("s"), rows).to_pylist() == [str(r) for r in rows]
+
+
+def test_tables_are_zstd_parquet_with_task_text_outside_the_dictionary(seed_build, tmp_path):
+    # Free text gains nothing from a dictionary and decodes faster without one; an add's fold writes as the build.
+    meta = pq.ParquetFile(seed_build / "tables" / "nodes_Task.parquet").metadata.row_group(0)
+    columns = {meta.column(i).path_in_schema: meta.column(i) for i in range(meta.num_columns)}
+    assert {c.compression for c in columns.values()} == {"ZSTD"}
+    assert "RLE_DICTIONARY" not in columns["text"].encodings
+    assert "RLE_DICTIONARY" in columns["jurisdiction"].encodings
