@@ -69,8 +69,9 @@ An add commits the rows it changes to the database and to
 lines of ``extract.jsonl`` / ``unplaced.jsonl``), not to the table files:
 rewriting the tables a national add touches takes ~6 s, longer than the rest
 of the add. The next add reads the tables with those rows applied
-(``_Folder``; the big edge tables only as their keys, ``_Folder.keys``). :func:`fold` writes them into the files, once for any number
-of adds: every mandategraph command that reads the tables calls it first
+(``_Folder``; the big edge tables only as their keys, ``_Folder.keys``).
+:func:`fold` writes them into the files, once for any number of adds: every
+mandategraph command that reads the tables calls it first
 (:func:`mandategraph.graph.tables.tables_of`), as do :func:`checkpoint`,
 ``checkpoint=True`` and the add that leaves the file above
 ``FOLD_PENDING_BYTES``.
