@@ -110,7 +110,7 @@ def link_graph(g: nx.MultiDiGraph, options: BuildOptions = BuildOptions()) -> No
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for a while, as it was after.
+    """Python's cycle collector off for a while, then on again if it was on.
 
     Extracting and building make millions of objects that live on and hold no cycles, and the
     collector walks them again at each of its full passes: at national scale that was half of

@@ -121,7 +121,6 @@ import inspect
 import json
 import mmap
 import os
-import re
 import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -146,7 +145,7 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
-from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, parquet_options
+from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, not_built, parquet_options
 
 __all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
            "write_add_index", "LINKED_TYPES", "INDEX_NAME", "PENDING_NAME", "SIMILAR_CANDIDATES",
@@ -207,9 +206,8 @@ class _Folder:
     def __init__(self, out: str | Path, pending: bool = True):
         self.out = Path(out)
         self.tables = self.out / "tables"
-        if not (self.tables / "nodes_Task.parquet").exists():
-            raise ReadError(str(out), "not a built graph folder (no tables/nodes_Task.parquet); "
-                                      "run `mandategraph build` first")
+        if not (self.tables / "nodes_Task.parquet").exists():  # not tables_of: it would fold the pending rows
+            raise not_built(out)
         self.pending = _Pending.load(self.tables) if pending else _Pending()
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._io = ThreadPoolExecutor(max_workers=1)  # file copies that wait on the disk, not the CPU

@@ -47,8 +47,13 @@ def tables_of(folder: str | Path) -> Path:
         if (tables / "nodes_Task.parquet").is_file():
             fold_pending(tables)
             return tables
-    raise ReadError(str(folder), "not a built graph folder (no tables/nodes_Task.parquet); "
-                                 "run `mandategraph build` first")
+    raise not_built(folder)
+
+
+def not_built(folder: str | Path) -> ReadError:
+    """The error for a folder that holds no build's tables."""
+    return ReadError(str(folder), "not a built graph folder (no tables/nodes_Task.parquet); "
+                                  "run `mandategraph build` first")
 
 
 def default_value(type_: str):
