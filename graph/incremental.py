@@ -901,23 +901,15 @@ def _lsh_candidates(texts: list[str], jur: np.ndarray, yr: np.ndarray, k_r: int,
     task meets about as many neighbours as in a build. (The build's random
     numbers are drawn over the whole corpus; here they come from ``salt``.)
     """
-    from .continuity import _distinct, _minhash_bands, _sentences
+    from .continuity import _lsh_pairs, _minhash_bands, _sentences
 
     sents, owner = _sentences(texts, p["min_chars"])
     keys = _minhash_bands(sents, p["bands"], p["rows"], p["seed"])
     rng = np.random.default_rng(int.from_bytes(hashlib.sha1(salt.encode()).digest()[:8], "little"))
     n = len(texts)
-    found = np.empty(0, np.int64)
-    for b in range(p["bands"]):
-        order = np.lexsort((rng.random(len(sents)), yr[owner], keys[:, b]))
-        k, t = keys[order, b], owner[order]
-        new = []
-        for off in range(1, p["window"] + 1):
-            same = k[off:] == k[:-off]
-            i, j = t[:-off][same], t[off:][same]
-            ok = ((i < k_r) | (j < k_r)) & (jur[i] != jur[j]) & (np.abs(yr[i] - yr[j]) <= p["year_window"])
-            new.append(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
-        found = _distinct(np.concatenate([found, *new]))
+    found = _lsh_pairs(keys, owner, yr, rng, p["window"], n,
+                       lambda i, j: ((i < k_r) | (j < k_r)) & (jur[i] != jur[j])
+                       & (np.abs(yr[i] - yr[j]) <= p["year_window"]))
     return found // n, found % n
 
 

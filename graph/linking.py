@@ -18,7 +18,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .continuity import Link, TaskRef, similar_positions, status_by_task, task_status
+from .collector import collector_paused
+from .continuity import Link, TaskRef, nfkc_texts, similar_positions, status_by_task, task_status
 from .continuity_batch import link_continues_all, link_details_all
 from .schema import edge_spec
 from .themes import load_scheme
@@ -61,8 +62,9 @@ class _Tasks:
                    [d["document"] for _, d in rows], [d["span_start"] for _, d in rows],
                    [d["span_end"] for _, d in rows])
 
-    def refs(self) -> list[TaskRef]:
-        return [TaskRef(*row) for row in zip(self.ids, self.texts, [y or None for y in self.years],
+    def refs(self, texts: list[str] | None = None) -> list[TaskRef]:
+        """The tasks as the linkers see them; ``texts`` in place of the tasks' own (their NFKC)."""
+        return [TaskRef(*row) for row in zip(self.ids, self.texts if texts is None else texts, [y or None for y in self.years],
                                              self.jurisdictions, self.sources)]
 
 
@@ -90,24 +92,41 @@ def _link_frame(type_: str, tasks: _Tasks, index: dict[str, int], links: list[Li
                   [x.score for x in links])
 
 
-def _theme_frame(tasks: _Tasks, scheme) -> pd.DataFrame:
-    """IN_THEME: every theme the scheme assigns to a task (score, trigger words)."""
-    pos, target, score, triggers = [], [], [], []
-    # A third of the texts recur (plans copied year to year, templates): their rows share one
-    # target string and one trigger list each, not a copy per row (3M rows at national scale).
-    seen: dict[str, list[tuple[str, float, list[str]]]] = {}
+def _theme_frame(tasks: _Tasks, scheme, texts: list[str] | None = None) -> pd.DataFrame:
+    """IN_THEME: every theme the scheme assigns to a task (score, trigger words); ``texts`` in place
+    of the tasks' own (their NFKC: the scheme matches the NFKC of a text)."""
+    # A third of the texts recur (plans copied year to year, templates): each distinct text is
+    # assigned once, and its rows share one target string and one trigger list (3M rows at national
+    # scale), spread over the tasks with NumPy rather than a Python loop over the rows.
+    code, distinct = pd.factorize(pd.Series(tasks.texts if texts is None else texts, dtype=object))
     node_ids = {key: theme.node_id for key, theme in scheme.themes.items()}  # the fallback is one (load_scheme)
-    for k, text in enumerate(tasks.texts):
-        hits = seen.get(text)
+    count = np.zeros(len(distinct), np.int64)
+    target, score, triggers = [], [], []
+    by_words: dict[tuple[str, ...], list] = {}  # texts with the same trigger words get the same themes
+    for k, text in enumerate(distinct):
+        words = scheme.triggers_in(text)
+        hits = by_words.get(words)
         if hits is None:
-            hits = seen[text] = [(node_ids[h.key], round(float(h.score), 4), list(h.triggers))
-                                 for h in scheme.assign(text)]
-        for node, sc, words in hits:
-            pos.append(k)
-            target.append(node)
-            score.append(sc)
-            triggers.append(words)
-    return _frame("IN_THEME", tasks, pos, target, score, triggers=triggers)
+            hits = by_words[words] = scheme.hits(words)
+        count[k] = len(hits)
+        for h in hits:
+            target.append(node_ids[h.key])
+            score.append(round(float(h.score), 4))
+            triggers.append(list(h.triggers))
+    per_task = count[code]
+    first = (np.cumsum(count) - count)[code]  # each task's first hit
+    rows = np.arange(int(per_task.sum())) - np.repeat(np.cumsum(per_task) - per_task, per_task)
+    hit = np.repeat(first, per_task) + rows
+    return _frame("IN_THEME", tasks, np.repeat(np.arange(len(code)), per_task), np.asarray(target, dtype=object)[hit],
+                  np.asarray(score, dtype=np.float64)[hit], triggers=_objects(triggers)[hit])
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-d object array of ``values`` (lists stay elements; ``np.asarray`` would make a 2-d array of them)."""
+    out = np.empty(len(values), dtype=object)
+    for k, v in enumerate(values):
+        out[k] = v
+    return out
 
 
 def _add_theme_nodes(g: nx.MultiDiGraph, scheme) -> None:
@@ -124,9 +143,10 @@ def _similar_positions(texts: list[str], years: list[int | None], by_j: dict[str
     if len(by_j) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     # A task's id is its position, to find it again in the order similar_positions returns.
-    tasks, a, b, score = similar_positions({j: [TaskRef(str(k), texts[k], years[k], j) for k in ks]
-                                            for j, ks in by_j.items()},
-                                           options.similar_threshold, top_k=options.similar_top_k)
+    with collector_paused():  # as the build's own linking (collector.py), here in the worker's process
+        tasks, a, b, score = similar_positions({j: [TaskRef(str(k), texts[k], years[k], j) for k in ks]
+                                                for j, ks in by_j.items()},
+                                               options.similar_threshold, top_k=options.similar_top_k)
     at = np.fromiter((int(t.id) for t in tasks), np.int64, len(tasks))
     return at[a], at[b], np.asarray(score, dtype=np.float64)
 
@@ -138,7 +158,10 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, sche
     From ``parallel_from`` tasks on, and with a second core, SIMILAR_TO (the longest part)
     runs in a process of its own while this one links the rest.
     """
-    refs = tasks.refs()
+    # Every linker and the theme scheme start from the NFKC of the texts (~6 s a pass at national
+    # scale): taken once here, the same answers (NFKC is idempotent) for one pass instead of five.
+    texts = nfkc_texts(tasks.texts)
+    refs = tasks.refs(texts)
     index = {t: k for k, t in enumerate(tasks.ids)}
     by_jy: dict[str, dict[int, list[TaskRef]]] = defaultdict(lambda: defaultdict(list))
     by_doc: dict[str, list[TaskRef]] = defaultdict(list)
@@ -155,7 +178,7 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, sche
     try:
         out = _continues_details(tasks, refs, index, by_jy, by_doc, options)
         if scheme is not None:  # while SIMILAR_TO still runs (national: the themes' 50 s overlap a 45 s wait)
-            out.edges["IN_THEME"] = _theme_frame(tasks, scheme)
+            out.edges["IN_THEME"] = _theme_frame(tasks, scheme, texts)
         src, dst, score = _similar_positions(*similar_args) if similar is None else similar.result()
     finally:
         if similar is not None:

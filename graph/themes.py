@@ -129,7 +129,14 @@ class ThemeScheme:
 
     def assign(self, text: str, min_score: float = 0.0) -> list[ThemeHit]:
         """See :func:`assign_themes`."""
-        found = self._pattern.findall(normalize(text)) if self._pattern is not None else []
+        return self.hits(self.triggers_in(text), min_score)
+
+    def triggers_in(self, text: str) -> tuple[str, ...]:
+        """The trigger words found in ``text``, in order, repeats kept (longest first at each place)."""
+        return tuple(self._pattern.findall(normalize(text))) if self._pattern is not None else ()
+
+    def hits(self, found: Sequence[str], min_score: float = 0.0) -> list[ThemeHit]:
+        """The themes that the trigger words ``found`` in a text give it (:meth:`triggers_in`)."""
         if not found:
             return [ThemeHit(self.fallback, 1.0, ())]
         counts = Counter(found)  # keeps first-appearance order
