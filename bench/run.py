@@ -106,6 +106,10 @@ class _TreeMemory:
 
     def __init__(self, every: float = 0.5):
         self.peak_kb = 0
+        # The largest child's own PSS. Not getrusage's children maxrss: Linux carries the high-water
+        # RSS of the memory a child had before exec (the parent's, shared by fork or vfork) into
+        # it, so the SIMILAR_TO process would show the parent's size when it was started.
+        self.child_peak_kb = 0
         self._every, self._stop, self._lock, self._stage = every, threading.Event(), threading.Lock(), 0
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -114,17 +118,19 @@ class _TreeMemory:
         me = os.getpid()
         while not self._stop.wait(self._every):
             stage = self._stage
-            self.sample(sum(_pss_kb(p) for p in [me, *_children(me)]), stage)
+            children = [_pss_kb(p) for p in _children(me)]
+            self.sample(_pss_kb(me) + sum(children), stage, max(children, default=0))
 
-    def sample(self, kb: float, stage: int | None = None) -> None:
+    def sample(self, kb: float, stage: int | None = None, child_kb: float = 0) -> None:
         with self._lock:  # a sample taken before a reset is not the next stage's
             if stage is None or stage == self._stage:
                 self.peak_kb = max(self.peak_kb, kb)
+                self.child_peak_kb = max(self.child_peak_kb, child_kb)
 
     def reset(self) -> None:
         with self._lock:
             self._stage += 1
-            self.peak_kb = 0
+            self.peak_kb = self.child_peak_kb = 0
 
     def stop(self) -> None:
         self._stop.set()
@@ -141,14 +147,12 @@ class _Stages:
     def run(self, name: str, fn, *a, **kw):
         _reset_peak()
         self.tree.reset()
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         t = time.perf_counter()
         res = fn(*a, **kw)
         sec = time.perf_counter() - t
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         self.tree.sample(sum(_pss_kb(p) for p in [os.getpid(), *_children(os.getpid())]))
         now = {"seconds": round(sec, 3), "peak_mb": round(_peak_mb(), 1),
-               "children_peak_mb": round(children, 1) if children > children_before else 0.0,
+               "children_peak_mb": round(self.tree.child_peak_kb / 1024, 1),
                "tree_pss_peak_mb": round(self.tree.peak_kb / 1024, 1)}
         if name in self.out:
             was = self.out[name]

@@ -1,8 +1,8 @@
 """Continuity between tasks: CONTINUES, SIMILAR_TO and DETAILS edges, and task status.
 
 Similarity is made for Chinese text, which has no word boundaries: each task
-becomes a TF-IDF vector of character n-grams (scikit-learn's
-``TfidfTransformer`` with sublinear tf over hashed n-gram counts; 1-2-grams
+becomes a TF-IDF vector of character n-grams (scikit-learn's sublinear
+TF-IDF over hashed n-gram counts, computed in place by :mod:`.tfidf`; 1-2-grams
 for CONTINUES and SIMILAR_TO, 1-3-grams for DETAILS, see :class:`Defaults`),
 and two tasks score either
 
@@ -43,6 +43,8 @@ from typing import Literal, NamedTuple, Protocol, runtime_checkable
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
+
+from .tfidf import document_frequency, smooth_idf, weigh
 
 __all__ = [
     "TaskLike",
@@ -249,10 +251,15 @@ def _gram_hashes(codes: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray
     return h[ok], doc[:m][ok]
 
 
-def _count_matrix(texts: Sequence[str], ngrams: tuple[int, int], bits: int, chunk: int = 50_000) -> sp.csr_matrix:
-    """Hashed character n-gram counts, documents in chunks so memory stays flat."""
+def _count_matrix(texts: Sequence[str], ngrams: tuple[int, int], bits: int, chunk: int = 20_000) -> sp.csr_matrix:
+    """Hashed character n-gram counts, documents in chunks so memory stays flat: each chunk's
+    entries go into arrays :func:`_reserved` for every n-gram of the raw texts (stacking the
+    chunks' matrices cost 1.2 GB more at national scale)."""
     shift = np.uint64(64 - bits)
-    blocks = []
+    room = max(ngrams[1] - ngrams[0] + 1, 0) * sum(map(len, texts))
+    data, indices = _reserved(room, np.float32), _reserved(room, np.int32)
+    indptr = np.zeros(len(texts) + 1, np.int64)
+    at = 0
     for start in range(0, len(texts), chunk):
         part = similarity_texts(texts[start:start + chunk])
         codes, doc = _codes(part)
@@ -263,10 +270,34 @@ def _count_matrix(texts: Sequence[str], ngrams: tuple[int, int], bits: int, chun
             cols.append(((h * _M64) >> shift).astype(np.int64))
         r = np.concatenate(rows) if rows else np.empty(0, np.int64)
         c = np.concatenate(cols) if cols else np.empty(0, np.int64)
-        blocks.append(_counted(r, c, len(part), bits))
-    if not blocks:
-        return sp.csr_matrix((0, 1 << bits), dtype=np.float32)
-    return _stack_rows(blocks, 1 << bits)
+        block = _counted(r, c, len(part), bits)
+        end = at + block.nnz
+        if end > len(data):  # NFKC made the texts longer than they were
+            data, indices = _grown(data, at, end), _grown(indices, at, end)
+        data[at:end], indices[at:end] = block.data, block.indices
+        indptr[start + 1:start + len(part) + 1] = block.indptr[1:] + at
+        at = end
+    index = np.int32 if at < 2**31 else np.int64
+    return sp.csr_matrix((data[:at], indices[:at].astype(index, copy=False), indptr.astype(index)),
+                         shape=(len(texts), 1 << bits))
+
+
+def _reserved(n: int, dtype) -> np.ndarray:
+    """An array with room for the most values a result can have, to be filled from the front.
+
+    Large arrays come from the system untouched and their pages take memory only once
+    written, so the room costs only what is used; a result joined from pieces held the
+    pieces and itself at once, and the freed pieces stayed in the allocator's heap
+    (arrays under its 32 MB mmap threshold).
+    """
+    return np.empty(n, dtype)
+
+
+def _grown(x: np.ndarray, used: int, need: int) -> np.ndarray:
+    """``x``'s first ``used`` values in a new array with room for ``need`` and as much again."""
+    out = _reserved(2 * need, x.dtype)
+    out[:used] = x[:used]
+    return out
 
 
 def _counted(rows: np.ndarray, cols: np.ndarray, nrows: int, bits: int) -> sp.csr_matrix:
@@ -288,23 +319,6 @@ def _counted(rows: np.ndarray, cols: np.ndarray, nrows: int, bits: int) -> sp.cs
     index = np.int32 if len(key) < 2**31 else np.int64
     indptr = np.r_[0, np.cumsum(np.bincount(key >> bits, minlength=nrows))].astype(index)
     return sp.csr_matrix((counts, (key & ((1 << bits) - 1)).astype(np.int32), indptr), shape=(nrows, 1 << bits))
-
-
-def _stack_rows(blocks: list[sp.csr_matrix], ncols: int) -> sp.csr_matrix:
-    """``sp.vstack(blocks)``, emptying ``blocks`` on the way: a block's arrays go as soon as they are
-    copied, so the peak is the result and one array's blocks, not the result and all the blocks."""
-    nnz = sum(b.nnz for b in blocks)
-    index = np.int64 if nnz > np.iinfo(np.int32).max else np.int32
-    shifts = np.cumsum([0] + [b.nnz for b in blocks[:-1]])
-    indptr = np.concatenate([b.indptr[:-1].astype(np.int64) + s for b, s in zip(blocks, shifts)] + [[nnz]])
-    shape = (sum(b.shape[0] for b in blocks), ncols)
-    parts = [(b.data, b.indices) for b in blocks]
-    blocks.clear()
-    data = np.concatenate([d for d, _ in parts])
-    parts = [i for _, i in parts]
-    indices = np.concatenate(parts).astype(index, copy=False)
-    del parts
-    return sp.csr_matrix((data, indices, indptr.astype(index)), shape=shape)
 
 
 @dataclass
@@ -410,13 +424,10 @@ def vectorize(tasks: Sequence[TaskLike], ngrams: tuple[int, int] = (2, 3), bits:
     >>> v.scores(np.array([0]), np.array([1, 2]), "containment").round(2).tolist()
     [[0.39, 0.0]]
     """
-    from sklearn.feature_extraction.text import TfidfTransformer
-
     counts = _count_matrix([t.text for t in tasks], ngrams, bits)
-    tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit(counts)
-    # In place: at national scale the counts of SIMILAR_TO's n-grams are a gigabyte.
-    tfidf = tf.transform(counts, copy=False).astype(np.float32, copy=False).tocsr()
-    return Vectors([t.id for t in tasks], tfidf, tf.idf_.astype(np.float32))
+    idf = smooth_idf(document_frequency(counts), counts.shape[0])
+    # In place: at national scale the counts of SIMILAR_TO's n-grams are 1.2 GB.
+    return Vectors([t.id for t in tasks], weigh(counts, idf), idf)
 
 
 # ---------------------------------------------------------------------------
@@ -521,14 +532,28 @@ def _best_of_each(key: np.ndarray, score: np.ndarray) -> np.ndarray:
     """
     if not len(key):
         return np.empty(0, np.int64)
-    perm = _stable_argsort(key)  # each key's edges together, in position order
-    k, s = key[perm], np.asarray(score)[perm]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    del k
-    sizes = np.diff(np.r_[starts, len(s)])
-    hits = np.flatnonzero(s == np.repeat(np.maximum.reduceat(s, starts), sizes))
-    run = np.repeat(np.arange(len(starts)), sizes)[hits]
-    return perm[hits[np.r_[True, run[1:] != run[:-1]]]]
+    # One pass over the runs of equal keys, compiled: the vectorised form held ~7 edge-length arrays
+    # at once (~1.5 GB for SIMILAR_TO's 32M national edges, at the peak of its process).
+    return _best_of_runs(key, np.asarray(score, np.float64), _stable_argsort(key))
+
+
+@njit(cache=True, nogil=True)
+def _best_of_runs(key, score, perm):  # pragma: no cover  (compiled)
+    """For each run of equal ``key[perm[...]]``, the first ``perm`` entry of the run's highest score."""
+    out = np.empty(len(perm), np.int64)
+    m = 0
+    i = 0
+    while i < len(perm):
+        best = perm[i]
+        j = i + 1
+        while j < len(perm) and key[perm[j]] == key[perm[i]]:
+            if score[perm[j]] > score[best]:
+                best = perm[j]
+            j += 1
+        out[m] = best
+        m += 1
+        i = j
+    return out[:m]
 
 
 def _stable_argsort(key: np.ndarray) -> np.ndarray:
@@ -543,7 +568,11 @@ def _stable_argsort(key: np.ndarray) -> np.ndarray:
     bits = max(n - 1, 1).bit_length()
     if n == 0 or int(key.min()) < 0 or int(key.max()) >> (63 - bits):
         return np.argsort(key, kind="stable")
-    return np.sort((np.asarray(key, np.int64) << bits) | np.arange(n)) & ((1 << bits) - 1)
+    packed = np.asarray(key, np.int64) << bits  # in place from here: one key-length array
+    packed |= np.arange(n)
+    packed.sort()
+    packed &= (1 << bits) - 1
+    return packed
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -819,7 +848,9 @@ def _lsh_candidates(texts: Sequence[str], jur: np.ndarray, year: np.ndarray, yea
                        lambda i, j: (jur[i] != jur[j]) & (np.abs(year[i] - year[j]) <= year_window))
     # Task positions fit 32 bits far beyond national scale: half the memory of tens of millions of pairs.
     small = np.int32 if n < 2**31 else np.int64
-    return (found // n).astype(small), (found % n).astype(small)
+    i = (found // n).astype(small)
+    found %= n  # in place: tens of millions of pairs
+    return i, found.astype(small)
 
 
 def _lsh_pairs(keys: np.ndarray, owner: np.ndarray, year: np.ndarray, rng: np.random.Generator, window: int,
@@ -833,7 +864,9 @@ def _lsh_pairs(keys: np.ndarray, owner: np.ndarray, year: np.ndarray, rng: np.ra
     task different neighbours.
     """
     sentence_year = year[owner]
-    per_band = []
+    # Each sentence pairs with at most ``window`` others per band.
+    found = _reserved(keys.shape[1] * window * len(owner), np.int64)
+    at = 0
     for b in range(keys.shape[1]):
         order = _bucket_order(keys[:, b], sentence_year, rng.random(len(owner)))
         k, t = keys[order, b], owner[order]
@@ -843,10 +876,14 @@ def _lsh_pairs(keys: np.ndarray, owner: np.ndarray, year: np.ndarray, rng: np.ra
             i, j = t[:-off][same], t[off:][same]
             ok = keep(i, j)
             new.append(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
-        per_band.append(_distinct(np.concatenate(new)))
-    # One sort of every band's pairs at the end, not one per band of all pairs found so far
+        band = _distinct(np.concatenate(new))
+        found[at:at + len(band)] = band
+        at += len(band)
+    # One sort of all bands' pairs at the end, in place, not one per band of all pairs found so far
     # (national: 16 sorts of up to 46M pairs took 16 s).
-    return _distinct(np.concatenate(per_band)) if per_band else np.empty(0, np.int64)
+    found = found[:at]
+    found.sort()
+    return found[np.r_[True, found[1:] != found[:-1]]] if at else found.copy()
 
 
 def _bucket_order(key: np.ndarray, year: np.ndarray, rand: np.ndarray) -> np.ndarray:
@@ -876,18 +913,18 @@ def _bucket_order(key: np.ndarray, year: np.ndarray, rand: np.ndarray) -> np.nda
 def _scored_above(v: Vectors, i: np.ndarray, j: np.ndarray, measure: Measure, threshold: float,
                   chunk: int = 4_000_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate pairs scoring ``>= threshold`` and their scores, scored a chunk at a time
-    (about half of the LSH candidates fall below: their scores are never all held)."""
-    out_i, out_j, out_s = [], [], []
+    (about a third of the LSH candidates fall below: their scores are never all held), the
+    pairs kept going into arrays :func:`_reserved` for all candidates."""
+    out_i, out_j, out_s = _reserved(len(i), i.dtype), _reserved(len(j), j.dtype), _reserved(len(i), np.float64)
+    at = 0
     for start in range(0, len(i), chunk):
         a, b = i[start:start + chunk], j[start:start + chunk]
         s = v.pair_scores(a, b, measure)
         ok = s >= threshold
-        out_i.append(a[ok])
-        out_j.append(b[ok])
-        out_s.append(s[ok])
-    if not out_i:
-        return i[:0], j[:0], np.empty(0, np.float64)
-    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
+        end = at + int(ok.sum())
+        out_i[at:end], out_j[at:end], out_s[at:end] = a[ok], b[ok], s[ok]
+        at = end
+    return out_i[:at], out_j[:at], out_s[:at]
 
 
 def _top_k(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
@@ -896,20 +933,27 @@ def _top_k(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
     >>> _top_k(np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]), np.array([.9, .8, .7, .95]), 1).tolist()
     [0, 2, 3]
     """
-    n = len(s)
-    keep = np.zeros(n, bool)
+    keep = np.zeros(len(s), bool)
     order = np.argsort(-s, kind="stable")  # best first, ties by position
     for end in (i, j):
-        e = end[order]
-        by_end = _stable_argsort(e)  # groups by end, best first inside each group
-        e[:] = e[by_end]
-        first = np.r_[0, np.flatnonzero(e[1:] != e[:-1]) + 1]
-        del e
-        rank = np.arange(n)
-        rank -= np.repeat(first, np.diff(np.r_[first, n]))  # in place: these arrays are tens of millions long
-        keep[order[by_end[rank < k]]] = True
-        del by_end, rank
+        by_end = _stable_argsort(end[order])  # groups by end, best first inside each group
+        _keep_first_k(end, order, by_end, k, keep)
+        del by_end
     return np.flatnonzero(keep)
+
+
+@njit(cache=True, nogil=True)
+def _keep_first_k(end, order, by_end, k, keep):  # pragma: no cover  (compiled)
+    """Mark in ``keep`` the first ``k`` edges ``order[by_end[...]]`` of each run of equal ``end``: one
+    pass, where ranks made in NumPy held four more arrays as long as the edges (tens of millions)."""
+    run = 0
+    for p in range(len(by_end)):
+        x = order[by_end[p]]
+        if p == 0 or end[x] != end[order[by_end[p - 1]]]:
+            run = 0
+        if run < k:
+            keep[x] = True
+        run += 1
 
 
 def link_similar(tasks_by_jurisdiction: Mapping[str, Sequence[TaskLike]], threshold: float | None = None,

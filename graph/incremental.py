@@ -146,6 +146,7 @@ from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
 from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, not_built, parquet_options
+from .tfidf import document_frequency, smooth_idf, weigh
 
 __all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
            "write_add_index", "LINKED_TYPES", "INDEX_NAME", "PENDING_NAME", "SIMILAR_CANDIDATES",
@@ -657,46 +658,9 @@ def _csr_rows(cols, starts):  # pragma: no cover  (compiled)
     return indptr, indices[:p], data[:p]
 
 
-def _idf(df: np.ndarray, n: int) -> np.ndarray:
-    """Smoothed IDF as scikit-learn's TfidfTransformer computes it on float32 counts."""
-    d = df.astype(np.float32) + np.float32(1.0)
-    idf = np.full_like(d, fill_value=n + 1, dtype=np.float32)
-    idf /= d
-    np.log(idf, out=idf)
-    idf += np.float32(1.0)
-    return idf
-
-
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """TfidfTransformer(sublinear_tf=True, norm="l2").transform with a given IDF, as float32 CSR.
-
-    The same arithmetic as scikit-learn's (float32 entries, each row's sum of
-    squares in float64), without importing it: that import alone takes ~2 s.
-    """
-    x = counts.astype(np.float32, copy=True)
-    np.log(x.data, x.data)
-    x.data += np.float32(1.0)
-    x.data *= idf[x.indices]
-    _l2_rows(x.data, x.indptr)
-    return x.tocsr()
-
-
-@njit(cache=True, nogil=True)
-def _l2_rows(data, indptr):  # pragma: no cover  (compiled)
-    """sklearn.utils.sparsefuncs_fast.inplace_csr_row_normalize_l2 on float32 data."""
-    for i in range(len(indptr) - 1):
-        total = 0.0
-        for j in range(indptr[i], indptr[i + 1]):
-            total += data[j] * data[j]
-        if total == 0.0:
-            continue
-        total = np.sqrt(total)
-        for j in range(indptr[i], indptr[i + 1]):
-            data[j] = data[j] / total
-
-
-def _document_frequency(counts: sp.csr_matrix) -> np.ndarray:
-    return np.bincount(counts.indices, minlength=1 << _BITS).astype(np.int64)
+    """A TF-IDF copy of ``counts`` (the build's arithmetic, :mod:`.tfidf`), as float32 CSR."""
+    return weigh(counts.astype(np.float32, copy=True), idf).tocsr()
 
 
 def _state_stamp(task_table: Path, pending_digest: str) -> str:
@@ -1064,7 +1028,7 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     n_loc = len(local)
     ids = [r["id"] for r in local]
     counts = _counts([r["text"] for r in local], DEFAULTS.similar_ngrams)
-    index.df += _document_frequency(counts[:k_new])
+    index.df += document_frequency(counts[:k_new])
     index.n += k_new
     removed_keys: set = set()
     if len(r_old):
@@ -1076,7 +1040,7 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     ctx.similar_touched |= {t for key in removed_keys for t in key}
     if not len(ri):
         return
-    tf = _tfidf(counts, _idf(index.df, index.n))
+    tf = _tfidf(counts, smooth_idf(index.df, index.n))
     if exact:  # scipy's float32 product, as Vectors.scores
         s = (tf[:k_r] @ tf.T).toarray().astype(np.float64)[ri, ci]
     else:  # the compiled gather kernel, as Vectors.pair_scores
@@ -1221,7 +1185,7 @@ def _similar_exact(folder: _Folder, delta: _Delta, ctx: _Context, options: Build
     delta.put("edges_SIMILAR_TO", changed)
     ctx.similar_touched |= {t for k in gone for t in k} | {t for r in changed for t in (r["source"], r["target"])}
     counts = _counts([r["text"] for r in new], _similar_ngrams())
-    index.df += _document_frequency(counts)
+    index.df += document_frequency(counts)
     index.n += len(new)
     result.similar.update(mode="exact", tasks=len(allt), added=len(changed), removed=len(gone))
 

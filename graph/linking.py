@@ -74,9 +74,10 @@ def task_refs(g: nx.MultiDiGraph) -> list[TaskRef]:
 
 
 def _frame(type_: str, tasks: _Tasks, source_pos: np.ndarray, target: list[str], score: list[float],
-           **extra: list) -> pd.DataFrame:
+           unique: bool = False, **extra: list) -> pd.DataFrame:
     """An edge frame whose provenance is its source task's; one row per (source, target), the last
-    kept, as networkx keeps one edge per (source, target, type)."""
+    kept, as networkx keeps one edge per (source, target, type). ``unique``: the caller's pairs are
+    distinct already (the check costs seconds and a gigabyte on the millions of IN_THEME rows)."""
     pos = np.asarray(source_pos, dtype=np.int64)
     cols = {"source": np.asarray(tasks.ids, dtype=object)[pos], "target": np.asarray(target, dtype=object),
             "score": np.asarray(score, dtype=np.float64), **extra,
@@ -84,7 +85,7 @@ def _frame(type_: str, tasks: _Tasks, source_pos: np.ndarray, target: list[str],
             "span_start": np.asarray(tasks.span_starts, dtype=np.int64)[pos],
             "span_end": np.asarray(tasks.span_ends, dtype=np.int64)[pos]}
     df = pd.DataFrame(cols, columns=["source", "target", *edge_spec(type_).properties])
-    return df.drop_duplicates(["source", "target"], keep="last", ignore_index=True)
+    return df if unique else df.drop_duplicates(["source", "target"], keep="last", ignore_index=True)
 
 
 def _link_frame(type_: str, tasks: _Tasks, index: dict[str, int], links: list[Link]) -> pd.DataFrame:
@@ -95,30 +96,36 @@ def _link_frame(type_: str, tasks: _Tasks, index: dict[str, int], links: list[Li
 def _theme_frame(tasks: _Tasks, scheme, texts: list[str] | None = None) -> pd.DataFrame:
     """IN_THEME: every theme the scheme assigns to a task (score, trigger words); ``texts`` in place
     of the tasks' own (their NFKC: the scheme matches the NFKC of a text)."""
-    # A third of the texts recur (plans copied year to year, templates): each distinct text is
-    # assigned once, and its rows share one target string and one trigger list (3M rows at national
+    # A third of the texts recur (plans copied year to year, templates), and half of the distinct
+    # ones share their trigger words with another: each set of trigger words is scored once, its
+    # hits stored once and shared by the rows of every task that has it (3M rows at national
     # scale), spread over the tasks with NumPy rather than a Python loop over the rows.
     code, distinct = pd.factorize(pd.Series(tasks.texts if texts is None else texts, dtype=object))
     node_ids = {key: theme.node_id for key, theme in scheme.themes.items()}  # the fallback is one (load_scheme)
-    count = np.zeros(len(distinct), np.int64)
+    by_words: dict[tuple[str, ...], int] = {}  # trigger words -> number of their set of hits
+    first, count = [], []  # per set of hits: its first row in the lists below, its length
     target, score, triggers = [], [], []
-    by_words: dict[tuple[str, ...], list] = {}  # texts with the same trigger words get the same themes
+    hit_set = np.empty(len(distinct), np.int64)
     for k, text in enumerate(distinct):
         words = scheme.triggers_in(text)
-        hits = by_words.get(words)
-        if hits is None:
-            hits = by_words[words] = scheme.hits(words)
-        count[k] = len(hits)
-        for h in hits:
-            target.append(node_ids[h.key])
-            score.append(round(float(h.score), 4))
-            triggers.append(list(h.triggers))
-    per_task = count[code]
-    first = (np.cumsum(count) - count)[code]  # each task's first hit
+        at = by_words.get(words)
+        if at is None:
+            at = by_words[words] = len(count)
+            hits = scheme.hits(words)
+            first.append(len(target))
+            count.append(len(hits))
+            for h in hits:
+                target.append(node_ids[h.key])
+                score.append(round(float(h.score), 4))
+                triggers.append(list(h.triggers))
+        hit_set[k] = at
+    of_task = hit_set[code]
+    per_task = np.asarray(count, np.int64)[of_task]
     rows = np.arange(int(per_task.sum())) - np.repeat(np.cumsum(per_task) - per_task, per_task)
-    hit = np.repeat(first, per_task) + rows
+    hit = np.repeat(np.asarray(first, np.int64)[of_task], per_task) + rows
+    # A task's themes are distinct, and so its (task, theme) rows.
     return _frame("IN_THEME", tasks, np.repeat(np.arange(len(code)), per_task), np.asarray(target, dtype=object)[hit],
-                  np.asarray(score, dtype=np.float64)[hit], triggers=_objects(triggers)[hit])
+                  np.asarray(score, dtype=np.float64)[hit], unique=True, triggers=_objects(triggers)[hit])
 
 
 def _objects(values: list) -> np.ndarray:
@@ -174,16 +181,20 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, sche
     similar_args = ([r.text for r in refs], [r.year for r in refs], dict(by_j), options)
     similar = None
     if len(refs) >= parallel_from and (os.cpu_count() or 1) > 1:
-        similar = Worker(_similar_positions, *similar_args)
+        similar, similar_args = Worker(_similar_positions, *similar_args), None  # sent: not kept here
     try:
         out = _continues_details(tasks, refs, index, by_jy, by_doc, options)
-        if scheme is not None:  # while SIMILAR_TO still runs (national: the themes' 50 s overlap a 45 s wait)
+        del refs, index, by_jy, by_doc, by_j  # for the themes to reuse (national: ~0.4 GB)
+        if scheme is not None:  # while SIMILAR_TO still runs
             out.edges["IN_THEME"] = _theme_frame(tasks, scheme, texts)
+        del texts  # their NFKC (national: ~0.2 GB), not held through the wait
         src, dst, score = _similar_positions(*similar_args) if similar is None else similar.result()
     finally:
         if similar is not None:
             similar.close()
-    out.edges["SIMILAR_TO"] = _frame("SIMILAR_TO", tasks, src, np.asarray(tasks.ids, dtype=object)[dst], score)
+    # similar_positions' pairs are distinct (one per candidate pair of tasks).
+    out.edges["SIMILAR_TO"] = _frame("SIMILAR_TO", tasks, src, np.asarray(tasks.ids, dtype=object)[dst], score,
+                                     unique=True)
     return out
 
 
