@@ -468,6 +468,7 @@ def test_vectors_are_the_builds():
     from mandategraph.graph.continuity import (_SENTENCE, DEFAULTS, TaskRef, _band_keys, _count_matrix,
                                                _minhash_bands, _sentences, similarity_text, similarity_texts,
                                                vectorize)
+    from mandategraph.graph.tfidf import document_frequency, smooth_idf
 
     texts = [t for p in sorted(SEEDS.glob("*.txt")) for t in p.read_text(encoding="utf-8").splitlines()]
     texts += ["①２０２２年（一）ｱｲ㈠ﬁ", "e\u0301x", "\u0301abc", "", "12,345个", "Ⅻ号"]  # compatibility forms, marks
@@ -485,7 +486,7 @@ def test_vectors_are_the_builds():
     assert np.array_equal(_minhash_bands(sents, 16, 2, 0),
                           _band_keys(sents, 16, 2, 0, 100_000, lambda part: [similarity_text(t) for t in part]))
     v = vectorize([TaskRef(str(k), t) for k, t in enumerate(texts)], ngrams)
-    idf = inc._idf(inc._document_frequency(a), len(texts))
+    idf = smooth_idf(document_frequency(a), len(texts))
     assert np.array_equal(idf, v.idf)
     assert (inc._tfidf(a, idf) != v.tfidf).nnz == 0
 
