@@ -575,9 +575,13 @@ def _stable_argsort(key: np.ndarray) -> np.ndarray:
     return packed
 
 
-def _distinct(x: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort, not np.unique's hash path, which is slow on large int64 arrays)."""
-    x = np.sort(x)
+def _distinct(x: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """Sorted distinct values (a sort, not np.unique's hash path, which is slow on large int64 arrays);
+    ``in_place`` sorts ``x`` itself rather than a copy (tens of millions of values)."""
+    if in_place:
+        x.sort()
+    else:
+        x = np.sort(x)
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
 
@@ -881,9 +885,7 @@ def _lsh_pairs(keys: np.ndarray, owner: np.ndarray, year: np.ndarray, rng: np.ra
         at += len(band)
     # One sort of all bands' pairs at the end, in place, not one per band of all pairs found so far
     # (national: 16 sorts of up to 46M pairs took 16 s).
-    found = found[:at]
-    found.sort()
-    return found[np.r_[True, found[1:] != found[:-1]]] if at else found.copy()
+    return _distinct(found[:at], in_place=True) if at else np.empty(0, np.int64)
 
 
 def _bucket_order(key: np.ndarray, year: np.ndarray, rand: np.ndarray) -> np.ndarray:
