@@ -200,13 +200,16 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     del edges
     gc.collect()
     options = BuildOptions()
-    framed.update(st.run("link", link_core, g, options).edges)
+    links = st.run("link", link_core, g, options)
+    framed.update(links.edges)
+    frequencies = links.similar_frequencies
+    del links  # as build: its frames are in `framed`, let go as they are written
     counts.update({"nodes": g.number_of_nodes(), "edges": sum(len(df) for df in framed.values()),
                    "bytes": total, "files": len(files), "edge_types": {t: len(df) for t, df in framed.items()}})
     st.run("write", write_graph, g, extracted, errors, out, framed, release=True)  # as build: frames go as written
     del g, framed
     gc.collect()
-    st.run("write", write_stores, out, options)
+    st.run("write", write_stores, out, options, frequencies)
     # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.
     rdf = {}
     try:

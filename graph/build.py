@@ -160,11 +160,14 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     del extractions  # in g and extract.jsonl now
     framed = edges.frames()
     del edges
-    framed.update(link_core(g, options).edges)
+    links = link_core(g, options)
+    framed.update(links.edges)
+    frequencies = links.similar_frequencies
+    del links  # its frames are in `framed`, let go as they are written
     files += write_graph(g, extracted, errors, out, framed, release=True)
     summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
     del g, framed  # the stores below read the tables
-    files += write_stores(out, options)
+    files += write_stores(out, options, frequencies)
     return BuildResult(Path(out), errors, files, summary)
 
 
@@ -173,7 +176,7 @@ def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: 
     """Write the build folder of ``g`` (and of ``links``, link edges kept as frames)."""
     files = write_extractions(extractions, out)
     files += write_graph(g, Extracted.of(extractions), errors, out, links.edges if links is not None else None)
-    return files + write_stores(out, options)
+    return files + write_stores(out, options, links.similar_frequencies if links is not None else None)
 
 
 def write_extractions(extractions: list[Extraction], out: str | Path) -> list[Path]:
@@ -209,13 +212,14 @@ def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Pat
     return files + [out / "summary.json"]
 
 
-def write_stores(out: str | Path, options: BuildOptions = BuildOptions()) -> list[Path]:
-    """What is made from the tables: ``add_index.npz`` and ``graph.lbug``."""
+def write_stores(out: str | Path, options: BuildOptions = BuildOptions(), similar_frequencies=None) -> list[Path]:
+    """What is made from the tables: ``add_index.npz`` and ``graph.lbug`` (``similar_frequencies``:
+    the linking's n-gram document frequencies, :attr:`Links.similar_frequencies`, not counted again)."""
     from .incremental import write_add_index
 
     out = Path(out)
     # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
-    files = [write_add_index(out, options)]
+    files = [write_add_index(out, options, similar_frequencies)]
     if options.ladybug:
         from .ladybug_store import write_ladybug
 

@@ -141,6 +141,7 @@ from ..errors import MandateGraphError, ReadError
 from ..loaders.extract import expand_paths, extract_file
 from ..loaders.model import Extraction
 from .build import BuildOptions, link_graph
+from .continuity import NGRAM_BITS
 from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
@@ -162,7 +163,7 @@ _TMP = ".add-tmp"
 _WORK = ".add-work"  # files LadybugDB loads during an add
 _MANY_PIECES = 2000  # above this many runs of rows, a table's CSV is spliced from one index of its lines
 _BULK_ROWS = 50_000  # above this many changed rows, LadybugDB gets the whole edge table again (COPY)
-_BITS = 20  # hashed n-gram columns, as continuity.vectorize
+_BITS = NGRAM_BITS  # hashed n-gram columns, as continuity.vectorize
 # An add leaves its database changes in graph.lbug's write-ahead log (graph.lbug.wal, ~1 MB per document at
 # national size); the add that leaves the log above this size folds it into the file (LadybugDB's checkpoint,
 # see _apply_ladybug and checkpoint). Every open of the database replays the log: ~70 ms per MB.
@@ -720,7 +721,8 @@ def _load_index(folder: _Folder, pending_digest: str | None = None) -> _Index | 
         return None
 
 
-def write_add_index(out: str | Path, options: BuildOptions | None = None) -> Path:
+def write_add_index(out: str | Path, options: BuildOptions | None = None,
+                    frequencies: np.ndarray | None = None) -> Path:
     """Write ``OUT/add_index.npz``: what ``add`` needs from a build to link new documents as it would.
 
     It holds the document frequency of every hashed character n-gram over
@@ -729,13 +731,21 @@ def write_add_index(out: str | Path, options: BuildOptions | None = None) -> Pat
     to ``tables/nodes_Task.parquet`` by a digest of that file's footer: an
     add ignores an index that does not match its tables and rebuilds it from
     them (once; each add keeps it up to date). Call it after the tables are
-    written; at 10 % of national it takes ~2 s and 2 MB.
+    written. ``frequencies``: those the build's SIMILAR_TO fitted its IDF on
+    (:attr:`Links.similar_frequencies`, of the tasks in the tables); without
+    them the tasks' n-grams are counted (~2 s at 10 % of national, ~28 s at
+    national size).
     """
     fold(out)  # the index is of the table files
     folder = _Folder(out)
     try:
-        texts = pq.read_table(folder.path("nodes_Task"), columns=["text"]).column("text").to_pylist()
-        df, n = _index_of_texts(texts)
+        if frequencies is not None:
+            if len(frequencies) != 1 << _BITS:
+                raise ValueError(f"{len(frequencies)} n-gram frequencies; add_index.npz keeps {1 << _BITS}")
+            df, n = frequencies, pq.ParquetFile(folder.path("nodes_Task")).metadata.num_rows
+        else:
+            texts = pq.read_table(folder.path("nodes_Task"), columns=["text"]).column("text").to_pylist()
+            df, n = _index_of_texts(texts)
         path = folder.out / INDEX_NAME
         _atomic(path, lambda p: _save_index(p, _Index(df, n, asdict(options) if options else {}),
                                             _footer_stamp(folder.path("nodes_Task"))))

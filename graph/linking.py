@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .collector import collector_paused
-from .continuity import Link, TaskRef, nfkc_texts, similar_positions, status_by_task, task_status
+from .continuity import NGRAM_BITS, Link, TaskRef, nfkc_texts, similar_positions, status_by_task, task_status
 from .continuity_batch import link_continues_all, link_details_all
 from .schema import edge_spec
 from .themes import load_scheme
@@ -39,6 +39,9 @@ class Links:
 
     edges: dict[str, pd.DataFrame] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
+    # The n-gram document frequencies of all tasks SIMILAR_TO's IDF was fitted on (None when it
+    # did not fit one): what ``add_index.npz`` keeps, not counted a second time.
+    similar_frequencies: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -144,18 +147,21 @@ def _add_theme_nodes(g: nx.MultiDiGraph, scheme) -> None:
 
 
 def _similar_positions(texts: list[str], years: list[int | None], by_j: dict[str, list[int]], options
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """SIMILAR_TO as (source position, target position, score) arrays over ``texts``; ``by_j`` holds
-    each jurisdiction's positions. Plain lists in, arrays out: cheap to send between processes."""
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """SIMILAR_TO as (source position, target position, score) arrays over ``texts``, and the
+    n-gram document frequencies of ``texts`` (None with one jurisdiction: nothing fitted); ``by_j``
+    holds each jurisdiction's positions. Plain lists in, arrays out: cheap to send between processes."""
     if len(by_j) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64), None
+    frequencies = np.zeros(1 << NGRAM_BITS, np.int64)
     # A task's id is its position, to find it again in the order similar_positions returns.
     with collector_paused():  # as the build's own linking (collector.py), here in the worker's process
         tasks, a, b, score = similar_positions({j: [TaskRef(str(k), texts[k], years[k], j) for k in ks]
                                                 for j, ks in by_j.items()},
-                                               options.similar_threshold, top_k=options.similar_top_k)
+                                               options.similar_threshold, top_k=options.similar_top_k,
+                                               frequencies=frequencies)
     at = np.fromiter((int(t.id) for t in tasks), np.int64, len(tasks))
-    return at[a], at[b], np.asarray(score, dtype=np.float64)
+    return at[a], at[b], np.asarray(score, dtype=np.float64), frequencies
 
 
 def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, scheme=None) -> Links:
@@ -188,7 +194,8 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, sche
         if scheme is not None:  # while SIMILAR_TO still runs
             out.edges["IN_THEME"] = _theme_frame(tasks, scheme, texts)
         del texts  # their NFKC (national: ~0.2 GB), not held through the wait
-        src, dst, score = _similar_positions(*similar_args) if similar is None else similar.result()
+        src, dst, score, out.similar_frequencies = (_similar_positions(*similar_args) if similar is None
+                                                    else similar.result())
     finally:
         if similar is not None:
             similar.close()

@@ -35,19 +35,9 @@ SIMILAR_FILES = {"tables/edges_SIMILAR_TO.csv", "tables/edges_SIMILAR_TO.parquet
 
 
 def _build(docs, out: Path, index: bool = True) -> Path:
-    """A build folder as `mandategraph build` writes it (with the derived task properties and the add index)."""
-    result = build(docs, out)
-    tasks = [d for _, d in result.graph.nodes(data=True) if d.get("label") == "Task"]
-    try:
-        from mandategraph.graph.derived import add_derived
-    except ImportError:
-        add_derived = None
-    if add_derived is not None and tasks and "chain_end" not in tasks[0]:
-        # Until build() itself calls graph/derived.add_derived after linking (tests/conftest.py).
-        from mandategraph.graph.build import write_build
-
-        add_derived(result.graph)
-        write_build(result.graph, result.extractions, result.errors, out)
+    """A build folder as `mandategraph build` writes it; with ``index``, its add index counted
+    again from the tables (the build keeps the frequencies its linking fitted)."""
+    build(docs, out)
     if index:
         write_add_index(out, BuildOptions())
     return out
@@ -147,6 +137,19 @@ def test_add_equals_rebuild_on_generated_corpus(corpus, corpus_full, tmp_path, m
     with np.load(part / inc.INDEX_NAME) as a, np.load(corpus_full / inc.INDEX_NAME) as b:
         assert int(a["n"]) == int(b["n"]) == sum(1 for _ in (corpus_full / "extract.jsonl").open())
         assert np.array_equal(a["df"], b["df"])
+
+
+def test_build_keeps_the_frequencies_its_linking_counted_as_the_add_index(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:  # the build does not count the tasks' n-grams a second time
+        m.setattr(inc, "_index_of_texts", lambda texts: pytest.fail("the build counted the n-grams again"))
+        build(_docs(corpus), out)
+    with np.load(out / inc.INDEX_NAME) as z:
+        kept, n = z["df"].copy(), int(z["n"])
+    write_add_index(out, BuildOptions())  # counted from the Task table's texts
+    with np.load(out / inc.INDEX_NAME) as z:
+        assert int(z["n"]) == n == sum(1 for _ in (out / "extract.jsonl").open())
+        assert kept.any() and np.array_equal(z["df"], kept)
 
 
 # --------------------------------------------------------------------------- incremental SIMILAR_TO (the default)
