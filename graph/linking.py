@@ -21,6 +21,7 @@ import pandas as pd
 from .collector import collector_paused
 from .continuity import NGRAM_BITS, Link, TaskRef, nfkc_texts, similar_positions, status_by_task, task_status
 from .continuity_batch import link_continues_all, link_details_all
+from .heap import return_free_memory
 from .schema import edge_spec
 from .themes import load_scheme
 from .worker import Worker
@@ -194,6 +195,8 @@ def _continuity(tasks: _Tasks, options, parallel_from: int = PARALLEL_FROM, sche
         if scheme is not None:  # while SIMILAR_TO still runs
             out.edges["IN_THEME"] = _theme_frame(tasks, scheme, texts)
         del texts  # their NFKC (national: ~0.2 GB), not held through the wait
+        if similar is not None:
+            return_free_memory()  # the wait is when the two processes are at their largest together
         src, dst, score, out.similar_frequencies = (_similar_positions(*similar_args) if similar is None
                                                     else similar.result())
     finally:
