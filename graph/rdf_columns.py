@@ -206,6 +206,10 @@ class _Tables:
         self.start, self.end = sl(rx._SPAN_START, "^^" + rx._XSD_INT), sl(rx._SPAN_END, "^^" + rx._XSD_INT)
         self.ongoing = sl(str(MG.ongoing), "^^" + rx._XSD_BOOL, rx._TRUE)
         self.juris = sl(str(MG.jurisdiction), "iri")
+        self.chain_end = sl(str(MG.chainEnd), "iri")
+        # Checked once for the table (none, unless the table was edited): a batch's is_in against
+        # every task id built the set of 774,208 ids again for each of its 16,384 rows (84 ms).
+        self.unknown_chain_ends = self._unknown("nodes_Task", "chain_end", "Task")
         self.in_scheme = sl(str(rx.SKOS.inScheme), "iri", self.iris.theme_scheme)
 
     def path(self, stem: str) -> Path:
@@ -217,6 +221,15 @@ class _Tables:
             return None
         have = set(pq.ParquetFile(p).schema_arrow.names)
         return pq.read_table(p, columns=[c for c in columns if c in have])
+
+    def _unknown(self, stem: str, column: str, label: str) -> pa.Array:
+        """The distinct non-empty values of a table's column that are not ids of ``label``."""
+        t = self._read_all(stem, [column])
+        if t is None or column not in t.column_names:
+            return pa.array([], _S)
+        values = pc.unique(pc.drop_null(_str(t.column(column))))
+        values = values.filter(pc.not_equal(values, ""))
+        return values.filter(pc.invert(pc.is_in(values, value_set=self.ids[label])))
 
     def _ids(self, label: str) -> pa.Array:
         t = self._read_all(f"nodes_{label}", ["id"])
@@ -327,6 +340,13 @@ class _Tables:
             if "document" in names and len(self.issued_docs):
                 at = pc.index_in(pc.fill_null(_str(batch.column("document")), ""), value_set=self.issued_docs)
                 pieces.append((self.juris, self.issuer_iris.take(at)))
+            if "chain_end" in names:  # a task id: its IRI, when it is a task's (no dangling link)
+                end = pc.fill_null(_str(batch.column("chain_end")), "")
+                ok = pc.not_equal(end, "")
+                if len(self.unknown_chain_ends):
+                    ok = pc.and_(ok, pc.invert(pc.is_in(end, value_set=self.unknown_chain_ends)))
+                if _any(ok):
+                    pieces.append((self.chain_end, pc.if_else(ok, self.iri(end, "Task"), _NULL)))
         elif label == "Theme":
             pieces.append((self.in_scheme, None))
         pieces += self.provenance(batch, ids if label == "Document" else None)

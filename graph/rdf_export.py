@@ -12,7 +12,9 @@ Unit           ``mg:Unit``, ``org:OrganizationalUnit``; skos:prefLabel@zh,
 Task           ``mg:Task``, ``prov:Entity``; ``mg:text``@zh, ``mg:year``,
                ``mg:deadline`` (xsd:date) or ``mg:ongoing true``,
                ``prov:wasDerivedFrom`` its document with ``mg:spanStart/End``,
-               ``mg:jurisdiction`` (the issuing jurisdiction)
+               ``mg:jurisdiction`` (the issuing jurisdiction); what the build
+               derives from its links: ``mg:chainBefore``, ``mg:chainAfter``,
+               ``mg:chainEnd`` (a task), ``mg:similarJurisdictions``
 Theme          ``mg:Theme``, ``skos:Concept`` in the theme ``skos:ConceptScheme``
 Instrument     ``mg:Instrument``, ``dcterms:BibliographicResource``
 =============  ===============================================================
@@ -170,7 +172,8 @@ NODE_MAPS: dict[str, NodeMap] = {m.label: m for m in (
         _p("text", MG.text, "zh"), _p("year", MG.year, "int"), _p("jurisdiction", MG.jurisdictionName, "zh"),
         _p("source", MG.sourceKind, "str"), _p("path", MG.sectionPath, "path"), _p("marker", MG.marker, "str"),
         _p("deadline_raw", MG.deadlineText, "zh"), _p("deadline", MG.deadline, "deadline"),
-        _p("status", MG.status, "str"))),
+        _p("status", MG.status, "str"), _p("chain_before", MG.chainBefore, "int"),
+        _p("chain_after", MG.chainAfter, "int"), _p("similar_jurisdictions", MG.similarJurisdictions, "int"))),
     NodeMap("Theme", (str(MG.Theme), str(SKOS.Concept)), (
         _p("pref_label", SKOS.prefLabel, "zh"), _p("alt_label_en", SKOS.altLabel, "en"),
         _p("definition", SKOS.definition, "zh"), _p("scheme", MG.schemeName, "str"))),
@@ -486,6 +489,7 @@ def _records(g: nx.MultiDiGraph, base: str, slots: _Slots) -> Iterator[Record]:
     id_slot, derived = slots(_ID, ""), slots(_DERIVED, "iri")
     start_slot, end_slot = slots(_SPAN_START, "^^" + _XSD_INT), slots(_SPAN_END, "^^" + _XSD_INT)
     ongoing, juris = slots(str(MG.ongoing), "^^" + _XSD_BOOL, _TRUE), slots(str(MG.jurisdiction), "iri")
+    chain_end = slots(str(MG.chainEnd), "iri")
     in_scheme = slots(str(SKOS.inScheme), "iri", iris.theme_scheme)
 
     def provenance(rows: list, d: dict, self_id=None) -> None:
@@ -541,6 +545,9 @@ def _records(g: nx.MultiDiGraph, base: str, slots: _Slots) -> Iterator[Record]:
                 j = issuer.get(d.get("document") or "")
                 if j is not None:
                     rows.append((juris, j))
+                end = iri.get(d.get("chain_end") or "")  # a task id: its IRI (no literal, no dangling link)
+                if end is not None:
+                    rows.append((chain_end, end))
             elif is_theme:
                 rows.append((in_scheme, ()))
             provenance(rows, d, str(n) if is_doc else None)

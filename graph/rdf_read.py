@@ -35,6 +35,7 @@ __all__ = ["graph_from_rdf", "label_counts"]
 _CLASS_LABEL = {str(MG[label]): label for label in NODE_MAPS}
 _TYPE, _ID = str(RDF.type), str(DCTERMS.identifier)
 _DERIVED, _START, _END = str(PROV.wasDerivedFrom), str(MG.spanStart), str(MG.spanEnd)
+_CHAIN_END = str(MG.chainEnd)
 
 
 def _value(kind: str, lits: list):
@@ -115,6 +116,8 @@ def graph_from_rdf(source: str | Path) -> nx.MultiDiGraph:
                     data[prop.name] = v
             if label == "Task" and props.get(str(MG.ongoing)):
                 data["deadline"] = "ongoing"
+            if label == "Task" and props.get(_CHAIN_END):
+                data["chain_end"] = id_of.get(props[_CHAIN_END][0].value, "")
             data.update(_provenance(props, id_of, self_id=id_of[s] if label == "Document" else None))
             g.add_node(id_of[s], label=label, **{k: v for k, v in data.items() if k in spec.properties})
 

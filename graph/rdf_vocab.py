@@ -108,6 +108,10 @@ class MG(DefinedNamespace):
     deadline: URIRef
     ongoing: URIRef
     status: URIRef
+    chainBefore: URIRef  # derived from CONTINUES (graph/derived.py)
+    chainAfter: URIRef
+    chainEnd: URIRef
+    similarJurisdictions: URIRef  # derived from SIMILAR_TO
     schemeName: URIRef
 
 

@@ -66,6 +66,9 @@ def tricky_graph():
                **prov)
     g.add_edge("T:wz2022:9", "T:wz2022:10", key="DETAILS", type="DETAILS", score=0.30000000000000004, **prov)
     g.nodes["D:wz2022"]["dates"] = ["2022-03-01", "2022年3月", ""]
+    # Derived properties (graph/derived.py); the second chain end names no task (an edited table).
+    g.nodes["T:wz2022:9"].update(chain_before=0, chain_after=1, chain_end="T:wz2022:10", similar_jurisdictions=2)
+    g.nodes["T:wz2022:10"].update(chain_before=1, chain_after=0, chain_end="T:gone", similar_jurisdictions=0)
     return g
 
 
@@ -162,6 +165,17 @@ def test_formats_are_checked():
         parse_formats("nt,rdfxml")
     with pytest.raises(MandateGraphError, match="unknown RDF format"):
         parse_formats("")
+
+
+def test_derived_task_properties_are_exported_and_a_chain_end_only_when_it_is_a_task(tricky_build, tmp_path):
+    export_rdf(tricky_build, tmp_path, formats="nt")
+    g = Graph().parse(tmp_path / "graph.nt", format="nt")
+    t9, t10 = URIRef(B + "task/wz2022/9"), URIRef(B + "task/wz2022/10")
+    assert list(g.objects(t9, MG.chainEnd)) == [t10]
+    assert [o.toPython() for o in g.objects(t9, MG.chainAfter)] == [1]
+    assert [o.toPython() for o in g.objects(t9, MG.similarJurisdictions)] == [2]
+    assert [o.toPython() for o in g.objects(t10, MG.chainBefore)] == [1]
+    assert list(g.objects(t10, MG.chainEnd)) == []  # "T:gone" is no task: no link to nowhere
 
 
 def test_two_ids_minting_one_iri_is_an_error_from_tables_too(tmp_path):

@@ -50,6 +50,11 @@ def test_task_and_its_mandate_are_mapped_whole():
         (task, str(MG.marker), Lit("1")),
         (task, str(MG.deadlineText), Lit("12月底前", "zh")),
         (task, str(MG.deadline), Lit("2022-12-31", None, DATE)),
+        # Derived at build time (graph/derived.py): no CONTINUES into or out of it, no SIMILAR_TO.
+        (task, str(MG.chainBefore), Lit("0", None, INT)),
+        (task, str(MG.chainAfter), Lit("0", None, INT)),
+        (task, str(MG.chainEnd), task),
+        (task, str(MG.similarJurisdictions), Lit("0", None, INT)),
         (task, str(MG.jurisdiction), f"{B}jurisdiction/330300"),
         (task, str(PROV.wasDerivedFrom), f"{B}document/wz2022"),
         (task, str(MG.spanStart), Lit("0", None, INT)),
