@@ -12,7 +12,7 @@ import networkx as nx
 
 from ..loaders.model import Extraction, Jurisdiction, UnitRef
 from .documents import add_jurisdiction
-from .ids import jurisdiction_id, unit_id
+from .ids import unit_id
 
 __all__ = ["unit_jurisdiction", "add_mandates"]
 

@@ -84,6 +84,7 @@ from typing import NamedTuple, Union
 import networkx as nx
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
 
+from .ids import theme_id
 from .rdf_vocab import DEFAULT_BASE, MG, Iris, check_iri
 from .schema import EDGES, NODES
 
@@ -669,11 +670,11 @@ def _scheme_triples(iris: Iris, keys: set[str]) -> Iterator[Triple]:
     for s_key, p, o, kind in _theme_scheme_source():
         if s_key != "scheme" and s_key not in keys:
             continue
-        s = scheme if s_key == "scheme" else iris.node(f"Th:{s_key}", "Theme")
+        s = scheme if s_key == "scheme" else iris.node(theme_id(s_key), "Theme")
         if kind == "iri":
             if o != "scheme" and o not in keys:
                 continue
-            yield s, p, scheme if o == "scheme" else iris.node(f"Th:{o}", "Theme")
+            yield s, p, scheme if o == "scheme" else iris.node(theme_id(o), "Theme")
         else:
             titled |= s == scheme and p == str(DCTERMS.title)
             yield s, p, Lit(o, kind or None)

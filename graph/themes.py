@@ -31,6 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
+from .ids import theme_id
+
 __all__ = [
     "FALLBACK",
     "Theme",
@@ -69,7 +71,7 @@ class Theme:
 
     @property
     def node_id(self) -> str:
-        return f"Th:{self.key}"
+        return theme_id(self.key)
 
 
 def normalize(text: str) -> str:

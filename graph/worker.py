@@ -87,8 +87,11 @@ def _run(folder: Path) -> None:
         value = (False, exc)
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an exception that does not pickle still reaches the parent, as text
-        data = pickle.dumps((False, RuntimeError(f"{value[1]!r} (and it could not be sent: {exc})")))
+    except Exception as exc:  # what does not pickle still reaches the parent, as text
+        ok, what = value
+        said = (f"returned a {type(what).__name__}" if ok  # a result's repr may be gigabytes
+                else f"raised {what!r}"[:1000])
+        data = pickle.dumps((False, RuntimeError(f"{module}.{name} {said}, which cannot be sent back: {exc}")))
     part = folder / "result.pickle.part"
     part.write_bytes(data)
     part.rename(folder / "result.pickle")  # whole or absent: a killed child leaves no half result
