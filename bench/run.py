@@ -169,7 +169,8 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     from mandategraph.graph.build import (BuildOptions, build_core, extract_all, link_core, write_extractions,
                                           write_graph, write_stores)
     from mandategraph.graph.edge_columns import EdgeColumns
-    from mandategraph.graph.summary import Extracted
+    from mandategraph.graph.summary import EdgeFacts, Extracted
+    from mandategraph.graph.tables import write_edge_tables
 
     files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
     # The last jurisdiction's two last plans are held out and added later with `add`, one after the other.
@@ -199,14 +200,17 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     framed = st.run("graph", edges.frames)
     del edges
     gc.collect()
+    # As build: the edges linking leaves alone are written before it, their frames let go.
+    written = EdgeFacts.of(framed)
+    st.run("write", write_edge_tables, framed, out / "tables", release=True)
     options = BuildOptions()
     links = st.run("link", link_core, g, options)
-    framed.update(links.edges)
-    frequencies = links.similar_frequencies
+    framed, frequencies = links.edges, links.similar_frequencies
     del links  # as build: its frames are in `framed`, let go as they are written
-    counts.update({"nodes": g.number_of_nodes(), "edges": sum(len(df) for df in framed.values()),
-                   "bytes": total, "files": len(files), "edge_types": {t: len(df) for t, df in framed.items()}})
-    st.run("write", write_graph, g, extracted, errors, out, framed, release=True)  # as build: frames go as written
+    edge_types = {**written.counts, **{t: len(df) for t, df in framed.items()}}
+    counts.update({"nodes": g.number_of_nodes(), "edges": sum(edge_types.values()),
+                   "bytes": total, "files": len(files), "edge_types": edge_types})
+    st.run("write", write_graph, g, extracted, errors, out, framed, release=True, written=written)
     del g, framed
     gc.collect()
     st.run("write", write_stores, out, options, frequencies)

@@ -27,7 +27,8 @@ from .documents import add_document
 from .edge_columns import EdgeColumns
 from .linking import Links, add_links, link_tables
 from .mandates import add_mandates
-from .summary import Extracted
+from .summary import EdgeFacts, Extracted, summarize
+from .tables import write_edge_tables, write_tables
 
 __all__ = ["BuildOptions", "BuildResult", "build_core", "link_core", "build_graph", "build", "extract_all",
            "iter_extractions", "write_build", "write_extractions", "write_graph", "write_stores"]
@@ -160,11 +161,14 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     del extractions  # in g and extract.jsonl now
     framed = edges.frames()
     del edges
+    written = EdgeFacts.of(framed)
+    # Linking leaves these edges alone: their tables are written before it, and their frames
+    # are not held through it (national: ~0.6 GB beside the SIMILAR_TO process at its largest).
+    files += write_edge_tables(framed, Path(out) / "tables", release=True)
     links = link_core(g, options)
-    framed.update(links.edges)
-    frequencies = links.similar_frequencies
+    framed, frequencies = links.edges, links.similar_frequencies
     del links  # its frames are in `framed`, let go as they are written
-    files += write_graph(g, extracted, errors, out, framed, release=True)
+    files += write_graph(g, extracted, errors, out, framed, release=True, written=written)
     summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
     del g, framed  # the stores below read the tables
     files += write_stores(out, options, frequencies)
@@ -197,16 +201,16 @@ def write_extractions(extractions: list[Extraction], out: str | Path) -> list[Pa
 
 
 def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Path,
-                framed: MutableMapping[str, pd.DataFrame] | None = None, *, release: bool = False) -> list[Path]:
+                framed: MutableMapping[str, pd.DataFrame] | None = None, *, release: bool = False,
+                written: EdgeFacts | None = None) -> list[Path]:
     """``tables/`` (CSV + Parquet per node label and edge type) and ``summary.json``; ``framed``
     holds the edges of the types kept as frames rather than in ``g`` (taken out of it as they
-    are written with ``release``: see :func:`mandategraph.graph.tables.write_tables`)."""
-    from .summary import summarize
-    from .tables import write_tables
-
+    are written with ``release``: see :func:`mandategraph.graph.tables.write_tables`);
+    ``written``, the facts of those whose tables :func:`~mandategraph.graph.tables.write_edge_tables`
+    wrote already (left as they are)."""
     out = Path(out)
-    summary = summarize(g, extracted, errors, framed)
-    files = write_tables(g, out / "tables", framed, release=release)
+    summary = summarize(g, extracted, errors, framed, written)
+    files = write_tables(g, out / "tables", framed, release=release, done=written.counts if written else ())
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
     return files + [out / "summary.json"]

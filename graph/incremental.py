@@ -146,6 +146,7 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
+from .summary import FALLBACK_THEME
 from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, not_built, parquet_options
 from .tfidf import document_frequency, smooth_idf, weigh
 
@@ -1765,9 +1766,9 @@ def _stage_summary(folder: _Folder, staged: dict[str, _Staged], ctx: _Context, n
     # As summarize: the scheme's fallback theme (Th:general) does not count as covered; a task
     # gets it only when no other theme does.
     it = folder.keys("edges_IN_THEME")
-    general = int(pc.sum(pc.equal(it.column("target"), "Th:general")).as_py() or 0) if it.num_rows else 0
+    general = int(pc.sum(pc.equal(it.column("target"), FALLBACK_THEME)).as_py() or 0) if it.num_rows else 0
     new_it = staged["edges_IN_THEME"].written if "edges_IN_THEME" in staged else []
-    general += sum(1 for r in new_it if r["target"] == "Th:general")
+    general += sum(1 for r in new_it if r["target"] == FALLBACK_THEME)
     n_tasks = nodes["Task"]
     new_set = set(ctx.new_tasks)
     led = {r["target"] for r in (staged["edges_LEADS"].written if "edges_LEADS" in staged else [])

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 import networkx as nx
 import pandas as pd
 
+from .ids import theme_id
 from .schema import EDGES, NODES
+from .themes import FALLBACK
 
-__all__ = ["Extracted", "summarize", "format_summary"]
+__all__ = ["Extracted", "EdgeFacts", "summarize", "format_summary"]
+
+FALLBACK_THEME = theme_id(FALLBACK)  # the scheme's fallback: no trigger word matched, not covered
 
 
 @dataclass(frozen=True)
@@ -25,32 +29,59 @@ class Extracted:
         return cls(len(extractions), sum(len(e.unplaced) for e in extractions))
 
 
+@dataclass(frozen=True)
+class EdgeFacts:
+    """What the summary needs of edges kept as frames: their number per type, and which tasks have
+    a lead unit (LEADS) or a theme (IN_THEME), when those types are among them. Taken from frames
+    about to be written and let go: the build writes the core edge tables before it links."""
+
+    counts: dict[str, int]
+    with_lead: frozenset[str] | None = None
+    themed: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, framed: Mapping[str, pd.DataFrame]) -> "EdgeFacts":
+        with_lead = themed = None
+        if "LEADS" in framed:
+            with_lead = frozenset(framed["LEADS"]["target"])
+        if "IN_THEME" in framed:
+            df = framed["IN_THEME"]
+            themed = frozenset(df["source"][df["target"] != FALLBACK_THEME])
+        return cls({t: len(df) for t, df in framed.items()}, with_lead, themed)
+
+    def __or__(self, other: "EdgeFacts") -> "EdgeFacts":
+        return EdgeFacts({**self.counts, **other.counts},
+                         other.with_lead if other.with_lead is not None else self.with_lead,
+                         other.themed if other.themed is not None else self.themed)
+
+
 def summarize(g: nx.MultiDiGraph, extracted: "Extracted | list", errors,
-              framed: Mapping[str, pd.DataFrame] | None = None) -> dict:
+              framed: Mapping[str, pd.DataFrame] | None = None, written: EdgeFacts | None = None) -> dict:
     """The build's figures.
 
     ``extracted`` is the extractions or their :class:`Extracted` counts;
-    ``framed`` holds the edges of some types as frames rather than as edges of ``g``.
+    ``framed`` holds the edges of some types as frames rather than as edges of ``g``,
+    ``written`` the facts of those already written and let go.
     """
     if not isinstance(extracted, Extracted):
         extracted = Extracted.of(extracted)
-    framed = framed or {}
+    facts = EdgeFacts.of(framed or {})
+    if written is not None:
+        facts = written | facts
     nodes = Counter(d.get("label") for _, d in g.nodes(data=True))
     edges = Counter(d.get("type") for _, _, d in g.edges(data=True))
-    edges.update({t: len(df) for t, df in framed.items()})
+    edges.update(facts.counts)
     per_jy: Counter = Counter()
     for _, d in g.nodes(data=True):
         if d.get("label") == "Task":
             per_jy[f"{d['jurisdiction']} {d['year']}"] += 1
     tasks = [n for n, d in g.nodes(data=True) if d.get("label") == "Task"]
-    # The scheme's fallback theme (Th:general) means no trigger word matched: not covered.
-    if "IN_THEME" in framed:
-        df = framed["IN_THEME"]
-        themed = set(df["source"][df["target"] != "Th:general"])
+    if facts.themed is not None:
+        themed = facts.themed
     else:
-        themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != "Th:general"}
-    if "LEADS" in framed:
-        with_lead = set(framed["LEADS"]["target"])
+        themed = {u for u, v, d in g.edges(data=True) if d.get("type") == "IN_THEME" and v != FALLBACK_THEME}
+    if facts.with_lead is not None:
+        with_lead = facts.with_lead
     else:
         with_lead = {v for _, v, d in g.edges(data=True) if d.get("type") == "LEADS"}
     return {

@@ -8,7 +8,7 @@ CSV and as list columns in Parquet.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Collection, Iterable, MutableMapping
 from pathlib import Path
 
 import networkx as nx
@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import ReadError
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS
 
-__all__ = ["node_frames", "edge_frames", "write_tables", "read_tables", "read_table", "load_graph", "graph_from_frames",
+__all__ = ["node_frames", "edge_frames", "write_tables", "write_edge_tables", "read_tables", "read_table", "load_graph", "graph_from_frames",
            "default_value", "fold_pending", "tables_of", "parquet_options", "PENDING_NAME"]
 
 # Row changes `mandategraph add` committed and has not written into the table files yet (in tables/).
@@ -128,29 +128,45 @@ def _json_lists(values: pd.Series) -> list[str]:
 
 
 def write_tables(g: nx.MultiDiGraph, folder: str | Path, framed: MutableMapping[str, pd.DataFrame] | None = None,
-                 *, release: bool = False) -> list[Path]:
+                 *, release: bool = False, done: Collection[str] = ()) -> list[Path]:
     """Write every node and edge table as CSV and Parquet; return the paths.
 
     ``framed`` gives the edges of some types as frames (the build keeps them
     so) rather than as edges of ``g``. With ``release``, each frame is taken
     out of ``framed`` as it is written, so that (when nothing else holds it)
-    only one table's frames are in memory at a time.
+    only one table's frames are in memory at a time. The edge tables of the
+    types in ``done`` were written already (:func:`write_edge_tables`) and are
+    left as they are.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
     framed = framed if framed is not None else {}
     nf = node_frames(g)
-    ef = edge_frames(g, skip=set(framed))
+    ef = edge_frames(g, skip=set(framed) | set(done))
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
     for spec in NODES:
         written += _write_table(nf.pop(spec.label), spec.properties, folder / f"nodes_{spec.label}")
     for spec in EDGES:
         if spec.type in framed:
-            df = _frame(framed.pop(spec.type) if release else framed[spec.type], ["source", "target"])
-        else:
-            df = ef.pop(spec.type)
-        written += _write_table(df, spec.properties, folder / f"edges_{spec.type}")
+            written += _write_framed(framed, spec, folder, release)
+        elif spec.type in ef:
+            written += _write_table(ef.pop(spec.type), spec.properties, folder / f"edges_{spec.type}")
     return written
+
+
+def write_edge_tables(framed: MutableMapping[str, pd.DataFrame], folder: str | Path, *, release: bool = False
+                      ) -> list[Path]:
+    """Write the edge table of each type in ``framed`` (a frame per type; ``release`` as in
+    :func:`write_tables`). The build writes the edges that linking leaves alone this way before
+    it links, so that their frames are not held through it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [p for spec in EDGES if spec.type in framed for p in _write_framed(framed, spec, folder, release)]
+
+
+def _write_framed(framed: MutableMapping[str, pd.DataFrame], spec, folder: Path, release: bool) -> list[Path]:
+    df = _frame(framed.pop(spec.type) if release else framed[spec.type], ["source", "target"])
+    return _write_table(df, spec.properties, folder / f"edges_{spec.type}")
 
 
 # Columns of free text, each value its own: a dictionary is tried on them, outgrows its page and is dropped.

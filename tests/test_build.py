@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def test_build_writes_the_graph_that_build_graph_makes(tmp_path, documents):
     """`build` keeps the link edges as frames and writes them as they are, and lets go of the
     extractions before linking; the tables are those of the whole networkx graph all the same."""
     from mandategraph.graph.build import build_graph, iter_extractions
+    from mandategraph.graph.summary import summarize
     from mandategraph.graph.tables import write_tables
 
     result = build([documents], tmp_path / "framed", BuildOptions(ladybug=False))
@@ -113,6 +115,10 @@ def test_build_writes_the_graph_that_build_graph_makes(tmp_path, documents):
     assert sorted(result.graph.edges(keys=True)) == sorted(whole.edges(keys=True))
     assert result.summary["edges"]["SIMILAR_TO"] == len(edges(whole, "SIMILAR_TO")) > 0
     assert result.summary["documents"] == 5 and result.summary["unplaced"] == sum(len(x.unplaced) for x in extractions)
+    # The core edges' tables were written before linking and their frames let go: the summary is
+    # still the whole graph's.
+    assert result.summary == json.loads(json.dumps(summarize(whole, extractions, []), ensure_ascii=False))
+    assert result.summary["tasks_with_lead"] > 0 and result.summary["edges"]["LEADS"] == len(edges(whole, "LEADS"))
 
 
 def test_build_command_prints_a_summary(tmp_path, documents):
