@@ -163,7 +163,7 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     del edges
     written = EdgeFacts.of(framed)
     # Linking leaves these edges alone: their tables are written before it, and their frames
-    # are not held through it (national: ~0.6 GB beside the SIMILAR_TO process at its largest).
+    # are not held through it (national: the parent ~0.37 GB smaller beside the SIMILAR_TO process).
     files += write_edge_tables(framed, Path(out) / "tables", release=True)
     links = link_core(g, options)
     framed, frequencies = links.edges, links.similar_frequencies

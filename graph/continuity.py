@@ -436,7 +436,6 @@ def vectorize(tasks: Sequence[TaskLike], ngrams: tuple[int, int] = (2, 3), bits:
     if frequencies is not None:
         frequencies += df
     idf = smooth_idf(df, counts.shape[0])
-    del df
     # In place: at national scale the counts of SIMILAR_TO's n-grams are 1.2 GB.
     return Vectors([t.id for t in tasks], weigh(counts, idf), idf)
 

@@ -207,8 +207,8 @@ class _Tables:
         self.ongoing = sl(str(MG.ongoing), "^^" + rx._XSD_BOOL, rx._TRUE)
         self.juris = sl(str(MG.jurisdiction), "iri")
         self.chain_end = sl(str(MG.chainEnd), "iri")
-        # Checked once for the table (none, unless the table was edited): a batch's is_in against
-        # every task id built the set of 774,208 ids again for each of its 16,384 rows (84 ms).
+        # Checked once for the table (none, unless the table was edited): an is_in against every
+        # task id builds its set of 774,208 ids again for each batch of 16,384 rows (84 ms a batch).
         self.unknown_chain_ends = self._unknown("nodes_Task", "chain_end", "Task")
         self.in_scheme = sl(str(rx.SKOS.inScheme), "iri", self.iris.theme_scheme)
 
