@@ -17,8 +17,8 @@ import pandas as pd
 from ..errors import ReadError
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS
 
-__all__ = ["node_frames", "edge_frames", "write_tables", "write_edge_tables", "read_tables", "read_table", "load_graph", "graph_from_frames",
-           "default_value", "fold_pending", "tables_of", "parquet_options", "PENDING_NAME"]
+__all__ = ["node_frames", "edge_frames", "write_tables", "write_edge_tables", "read_tables", "read_table", "load_graph",
+           "graph_from_frames", "default_value", "fold_pending", "tables_of", "parquet_options", "PENDING_NAME"]
 
 # Row changes `mandategraph add` committed and has not written into the table files yet (in tables/).
 PENDING_NAME = "pending.json"
