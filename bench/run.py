@@ -570,11 +570,18 @@ def _fit(results: list[dict], value) -> tuple[float, str]:
         return float("nan"), "not measured"
     if pts[-1][0] >= 100:
         return pts[-1][1], "measured"
-    if len(pts) == 1:
-        return pts[-1][1] * 100 / pts[-1][0], f"x{100 / pts[-1][0]:g} of {pts[-1][0]:g} %"
+    if len(pts) == 1:  # an upper bound: fixed costs (imports, the interpreter's memory) scaled too
+        return pts[-1][1] * 100 / pts[-1][0], f"x{100 / pts[-1][0]:g} of {pts[-1][0]:g} %, an upper bound"
     (x0, y0), (x1, y1) = pts[-2], pts[-1]
     slope = (y1 - y0) / (x1 - x0)
     return y1 + slope * (100 - x1), f"line through {x0:g} % and {x1:g} %"
+
+
+def _verdict(met: bool, how: str) -> str:
+    """PASS or FAIL; an upper bound over the target proves nothing (run two sizes, or 100 %)."""
+    if not met and how.endswith("an upper bound"):
+        return "UNKNOWN"
+    return "PASS" if met else "FAIL"
 
 
 def targets(results: list[dict]) -> list[str]:
@@ -590,9 +597,9 @@ def targets(results: list[dict]) -> list[str]:
     wall, how = _fit(ok, pipe)
     peak, how_m = _fit(ok, lambda x: _tree_peak_mb(x["pipeline"]) / 1024)
     out = [f"== targets (national figures {how}; the others at the largest size run, {r['pct']:g} %)"]
-    out.append(f"  national extract→graph→continuity→RDF ≤ 10 min: {'PASS' if wall <= 600 else 'FAIL'} "
+    out.append(f"  national extract→graph→continuity→RDF ≤ 10 min: {_verdict(wall <= 600, how)} "
                f"({wall / 60:.1f} min, {how})")
-    out.append(f"  peak memory ≤ 8 GiB: {'PASS' if peak <= 8 else 'FAIL'} ({peak:.2f} GiB with the workers, {how_m})")
+    out.append(f"  peak memory ≤ 8 GiB: {_verdict(peak <= 8, how_m)} ({peak:.2f} GiB with the workers, {how_m})")
     sc = r.get("score", {})
     if "CONTINUES" in sc:
         c = sc["CONTINUES"]
