@@ -146,9 +146,9 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
-from .summary import FALLBACK_THEME
 from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, not_built, parquet_options
 from .tfidf import document_frequency, smooth_idf, weigh
+from .themes import FALLBACK_THEME
 
 __all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
            "write_add_index", "LINKED_TYPES", "INDEX_NAME", "PENDING_NAME", "SIMILAR_CANDIDATES",

@@ -8,13 +8,10 @@ from dataclasses import dataclass
 import networkx as nx
 import pandas as pd
 
-from .ids import theme_id
 from .schema import EDGES, NODES
-from .themes import FALLBACK
+from .themes import FALLBACK_THEME
 
 __all__ = ["Extracted", "EdgeFacts", "summarize", "format_summary"]
-
-FALLBACK_THEME = theme_id(FALLBACK)  # the scheme's fallback: no trigger word matched, not covered
 
 
 @dataclass(frozen=True)

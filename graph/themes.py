@@ -35,6 +35,7 @@ from .ids import theme_id
 
 __all__ = [
     "FALLBACK",
+    "FALLBACK_THEME",
     "Theme",
     "ThemeHit",
     "ThemeScheme",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 FALLBACK = "general"
+FALLBACK_THEME = theme_id(FALLBACK)  # its node: no trigger word matched, so a task it themes is not covered
 _MAX_LEN = 6  # triggers longer than this are not more specific than this
 
 
