@@ -190,9 +190,8 @@ def push(uri, user, password, database, batch_size, checkpoint, graph_dir, quiet
 def export(out, database, graph_dir):
     """Write CSVs for `neo4j-admin database import` and the command line (OUT/IMPORT.txt)."""
     from .neo4j_store import export_admin_csv
-    from .tables import load_graph
 
-    paths = export_admin_csv(load_graph(graph_dir), out, database=database)
+    paths = export_admin_csv(graph_dir, out, database=database)
     click.echo(f"wrote {len(paths) - 1} CSV files and {paths[-1]}")
 
 

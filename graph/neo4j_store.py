@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterator
 import networkx as nx
 
 from ..errors import StoreError
+from .neo4j_admin import ARRAY_DELIMITER, write_admin_csv
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .tables import edge_frames, node_frames
 
@@ -48,7 +49,6 @@ __all__ = ["Batch", "PushReport", "constraint_statements", "node_statement", "ed
            "ARRAY_DELIMITER"]
 
 URI_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
-ARRAY_DELIMITER = ";"
 DEFAULT_BATCH_SIZE = 1000  # ~22k rows/s into LadybugDB at this size (DEPENDENCIES.md)
 
 
@@ -316,34 +316,8 @@ def _write_tx(tx, cypher: str, params: dict) -> dict[str, int]:
 
 # ---------------------------------------------------------------- neo4j-admin CSVs
 
-_ADMIN_TYPE = {INT: "long", DOUBLE: "double", STRINGS: "string[]"}
-
-
-def _admin_header(name: str, type_: str) -> str:
-    # long/double, not int/float: Cypher integers and floats are 64-bit, so
-    # imported values equal pushed ones (a 32-bit float would turn 0.61 into
-    # 0.6100000143).
-    t = _ADMIN_TYPE.get(type_)
-    return f"{name}:{t}" if t else name
-
-
-def _admin_field(value: Any, type_: str, where: str) -> str:
-    if type_ in (INT, DOUBLE):
-        return repr(_coerce(value, type_))
-    if type_ == STRINGS:
-        items = _coerce(value, type_)
-        if not items:
-            return ""  # unquoted empty field: no property (an empty array cannot be written)
-        bad = [x for x in items if ARRAY_DELIMITER in x]
-        if bad:
-            raise StoreError(f"{where}: list value {bad[0]!r} contains the array delimiter {ARRAY_DELIMITER!r}")
-        value = ARRAY_DELIMITER.join(items)
-    # Always quoted, so "" is an empty string (not a missing value) and
-    # commas, quotes and line breaks inside text survive.
-    return '"' + str(value).replace('"', '""') + '"'
-
-
-def export_admin_csv(g: nx.MultiDiGraph, folder: str | Path, database: str = "neo4j") -> list[Path]:
+def export_admin_csv(source: nx.MultiDiGraph | str | Path, folder: str | Path, database: str = "neo4j"
+                     ) -> list[Path]:
     """Write the CSV set for ``neo4j-admin database import full`` and the command to run it.
 
     One file per label (``nodes_<Label>.csv``: ``id:ID(<Label>)``, typed
@@ -352,45 +326,15 @@ def export_admin_csv(g: nx.MultiDiGraph, folder: str | Path, database: str = "ne
     label its own id space. Lists are joined with ``;`` (``--array-delimiter``).
     ``IMPORT.txt`` holds the command line and the constraints to create after.
 
+    ``source`` is a graph or a build folder; a folder's tables are written a
+    batch at a time, without loading the graph (:mod:`.neo4j_admin`).
+
     Returns
     -------
     list of Path
         The CSV files and ``IMPORT.txt``.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    nodes, edges = node_frames(g), edge_frames(g)
-    for spec in NODES:
-        header = [f"id:ID({spec.label})"] + [_admin_header(p, t) for p, t in spec.properties.items() if p != "id"]
-        header.append(":LABEL")
-        lines = [",".join(header)]
-        for rec in nodes[spec.label].to_dict("records"):
-            cells = [_admin_field(rec["id"], "STRING", spec.label)]
-            cells += [_admin_field(rec[p], t, f"{spec.label} {rec['id']}.{p}")
-                      for p, t in spec.properties.items() if p != "id"]
-            cells.append(spec.label)
-            lines.append(",".join(cells))
-        written.append(_write_lines(folder / f"nodes_{spec.label}.csv", lines))
-    for spec in EDGES:
-        header = [f":START_ID({spec.source})", f":END_ID({spec.target})"]
-        header += [_admin_header(p, t) for p, t in spec.properties.items()] + [":TYPE"]
-        lines = [",".join(header)]
-        for rec in edges[spec.type].to_dict("records"):
-            where = f"{spec.type} {rec['source']}->{rec['target']}"
-            cells = [_admin_field(rec["source"], "STRING", where), _admin_field(rec["target"], "STRING", where)]
-            cells += [_admin_field(rec[p], t, f"{where}.{p}") for p, t in spec.properties.items()]
-            cells.append(spec.type)
-            lines.append(",".join(cells))
-        written.append(_write_lines(folder / f"edges_{spec.type}.csv", lines))
-    readme = folder / "IMPORT.txt"
-    readme.write_text(_import_readme(database), encoding="utf-8")
-    return written + [readme]
-
-
-def _write_lines(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_admin_csv(source, folder, _import_readme(database))
 
 
 def admin_import_command(database: str = "neo4j") -> str:

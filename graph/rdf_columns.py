@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import rdf_export as rx
+from .arrow_text import any_true, as_int64, as_text, text_bytes, text_concat, text_join
 from .rdf_vocab import LABEL_SEGMENTS, MG, Iris
 from .schema import EDGES, NODES, edge_spec
 from .tables import tables_of
@@ -65,53 +66,18 @@ _SAFE_ID = r"^[A-Za-z0-9_.~:-]*$"  # quote(..., safe="") leaves these alone; ':'
 
 # ------------------------------------------------------------------ column helpers
 
-def _join(*parts, sep: str = "") -> pa.Array:
-    """Element-wise concatenation; a null part gives a null row."""
-    return pc.binary_join_element_wise(*parts, sep)
-
-
-def _concat(parts: list):
-    """Element-wise concatenation, null parts counting as empty.
-
-    (``null_handling="skip"`` would be the natural call, but pyarrow drops
-    the rows where every part is null from its result.) Constant parts are
-    Python strings; all constants give one string.
-    """
-    if all(isinstance(p, str) for p in parts):
-        return "".join(parts)
-    if len(parts) == 1:
-        return pc.fill_null(parts[0], "")
-    return pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
-
-
-def _str(col) -> pa.Array:
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
-    return col if col.type == _S else pc.cast(col, _S)
-
-
-def _int(col) -> pa.Array:
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
-    return col if col.type == pa.int64() else pc.cast(col, pa.int64())
-
-
-def _any(mask) -> bool:
-    return bool(pc.any(mask).as_py())
-
-
 def _lit(values: pa.Array) -> pa.Array:
     """Literal lexical forms quoted and escaped as :func:`json.encoder.encode_basestring` does."""
     out = values
-    if _any(pc.match_substring_regex(values, _NEEDS_ESCAPE)):  # one pass; most text has nothing to escape
+    if any_true(pc.match_substring_regex(values, _NEEDS_ESCAPE)):  # one pass; most text has nothing to escape
         for a, b in _ESCAPES:
-            if _any(pc.match_substring(values, a)):
+            if any_true(pc.match_substring(values, a)):
                 out = pc.replace_substring(out, a, b)
         other = pc.fill_null(pc.match_substring_regex(values, _OTHER_CONTROL), False)
-        if _any(other):  # rare: \u00XX, row by row
+        if any_true(other):  # rare: \u00XX, row by row
             fixed = [rx._quote(x)[1:-1] for x in values.filter(other).to_pylist()]
             out = pc.replace_with_mask(out, other, pa.array(fixed, _S))
-    return _join('"', out, '"')
+    return text_join('"', out, '"')
 
 
 def _nonempty(values: pa.Array) -> pa.Array:
@@ -145,7 +111,7 @@ def _items(col, keep=None) -> pa.Array:
     """A list column's non-empty items (and ``keep`` ones) quoted, as a list column of the same length."""
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
-    flat, parents = _str(pc.list_flatten(col)), pc.list_parent_indices(col)
+    flat, parents = as_text(pc.list_flatten(col)), pc.list_parent_indices(col)
     mask = pc.not_equal(flat, "")
     if keep is not None:
         mask = pc.and_(mask, keep(flat))
@@ -155,22 +121,6 @@ def _items(col, keep=None) -> pa.Array:
     offsets = np.zeros(len(col) + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
     return pa.ListArray.from_arrays(pa.array(offsets), _lit(flat))
-
-
-def _bytes(text: pa.Array):
-    """The concatenated UTF-8 of a text column, without a copy."""
-    if text.null_count:
-        text = pc.fill_null(text, "")
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    if len(text) == 0:
-        return b""
-    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    offsets = np.frombuffer(text.buffers()[1], dtype=width, count=len(text) + 1,
-                            offset=np.dtype(width).itemsize * text.offset)
-    start, end = int(offsets[0]), int(offsets[-1])
-    data = text.buffers()[2]
-    return data.slice(start, end - start) if end > start and data is not None else b""
 
 
 # ------------------------------------------------------------------ blocks
@@ -190,7 +140,7 @@ class _Tables:
         self._check_unique()
         issued = self._read_all("edges_ISSUED", ["source", "target"])
         if issued is not None and len(issued):
-            src, tgt = _str(issued.column("source")), _str(issued.column("target"))
+            src, tgt = as_text(issued.column("source")), as_text(issued.column("target"))
             ok = pc.and_(pc.is_in(src, value_set=self.ids["Jurisdiction"]),
                          pc.is_in(tgt, value_set=self.ids["Document"]))
             src, tgt = src.filter(ok), tgt.filter(ok)
@@ -227,13 +177,13 @@ class _Tables:
         t = self._read_all(stem, [column])
         if t is None or column not in t.column_names:
             return pa.array([], _S)
-        values = pc.unique(pc.drop_null(_str(t.column(column))))
+        values = pc.unique(pc.drop_null(as_text(t.column(column))))
         values = values.filter(pc.not_equal(values, ""))
         return values.filter(pc.invert(pc.is_in(values, value_set=self.ids[label])))
 
     def _ids(self, label: str) -> pa.Array:
         t = self._read_all(f"nodes_{label}", ["id"])
-        return _str(t.column("id")) if t is not None and "id" in t.column_names else pa.array([], _S)
+        return as_text(t.column("id")) if t is not None and "id" in t.column_names else pa.array([], _S)
 
     def _check_unique(self) -> None:
         """Raise if two ids mint one IRI; note the labels whose ids need no percent-encoding."""
@@ -257,7 +207,7 @@ class _Tables:
 
     def iri(self, ids: pa.Array, label: str, tails: pa.Array | None = None) -> pa.Array:
         seg = LABEL_SEGMENTS[label][0]
-        return _join(f"{self.base}{seg}/", self.tails(ids, label) if tails is None else tails)
+        return text_join(f"{self.base}{seg}/", self.tails(ids, label) if tails is None else tails)
 
     def batches(self, stem: str) -> Iterator[pa.RecordBatch]:
         p = self.path(stem)
@@ -275,26 +225,26 @@ class _Tables:
                 continue
             col = batch.column(name)
             if code == rx._TEXT:
-                out.append((a, _lit(_nonempty(_str(col)))))
+                out.append((a, _lit(_nonempty(as_text(col)))))
             elif code == rx._INT:
-                out.append((a, _join('"', _str(_int(col)), '"')))
+                out.append((a, text_join('"', as_text(as_int64(col)), '"')))
             elif code == rx._DOUBLE:
                 out.append((a, _per_distinct(pc.cast(col, pa.float64()), lambda x: '"' + rx._double(x) + '"')))
             elif code == rx._LIST:
                 out.append((a, _items(col)))
             elif code == rx._DEADLINE:
-                v = _str(col)
+                v = as_text(col)
                 q = _lit(v)
                 ok = pc.and_(pc.not_equal(v, ""), pc.not_equal(v, "ongoing"))
                 iso = pc.match_substring_regex(v, _ISO_DATE)
                 out.append((a, pc.if_else(pc.and_(ok, iso), q, _NULL)))
                 out.append((b, pc.if_else(pc.and_(ok, pc.invert(iso)), q, _NULL)))
             elif code == rx._BOOL:
-                iv = _int(col)
+                iv = as_int64(col)
                 out.append((a, pc.fill_null(pc.not_equal(iv, 0), False)))
                 out.append((b, pc.fill_null(pc.equal(iv, 0), False)))
             elif code == rx._FLAG:
-                out.append((a, pc.fill_null(pc.not_equal(_int(col), 0), False)))
+                out.append((a, pc.fill_null(pc.not_equal(as_int64(col), 0), False)))
             elif code == rx._DATES:
                 out.append((a, _items(col, lambda f: pc.match_substring_regex(f, _ISO_DATE))))
                 out.append((b, _items(col, lambda f: pc.invert(pc.match_substring_regex(f, _ISO_DATE)))))
@@ -309,43 +259,43 @@ class _Tables:
     def provenance(self, batch: pa.RecordBatch, self_ids: pa.Array | None = None) -> list[Piece]:
         n, names = batch.num_rows, set(batch.schema.names)
         zeros = pa.array(np.zeros(n, dtype=np.int64))
-        doc = pc.fill_null(_str(batch.column("document")), "") if "document" in names else pa.array([""] * n, _S)
-        start = pc.fill_null(_int(batch.column("span_start")), 0) if "span_start" in names else zeros
-        end = pc.fill_null(_int(batch.column("span_end")), 0) if "span_end" in names else zeros
+        doc = pc.fill_null(as_text(batch.column("document")), "") if "document" in names else pa.array([""] * n, _S)
+        start = pc.fill_null(as_int64(batch.column("span_start")), 0) if "span_start" in names else zeros
+        end = pc.fill_null(as_int64(batch.column("span_end")), 0) if "span_end" in names else zeros
         has = pc.or_(pc.or_(pc.not_equal(doc, ""), pc.not_equal(start, 0)), pc.not_equal(end, 0))
-        if not _any(has):
+        if not any_true(has):
             return []
         ok = pc.and_(pc.not_equal(doc, ""), pc.is_in(doc, value_set=self.ids["Document"]))
         if self_ids is not None:
             ok = pc.and_(ok, pc.not_equal(doc, self_ids))
         out: list[Piece] = []
-        if _any(ok):
+        if any_true(ok):
             out.append((self.derived, pc.if_else(ok, self.iri(doc, "Document"), _NULL)))
         for slot, v in ((self.start, start), (self.end, end)):
-            out.append((slot, pc.if_else(has, _join('"', _str(v), '"'), _NULL)))
+            out.append((slot, pc.if_else(has, text_join('"', as_text(v), '"'), _NULL)))
         return out
 
     # ---- blocks
 
     def node_block(self, label: str, batch: pa.RecordBatch, props) -> tuple[pa.Array, list[Piece]]:
         m = rx.NODE_MAPS[label]
-        ids = _str(batch.column("id"))
+        ids = as_text(batch.column("id"))
         pieces: list[Piece] = [(self.type_(c), None) for c in m.classes]
         pieces.append((self.id_slot, _lit(ids)))
         pieces += self.props(batch, props)
         names = set(batch.schema.names)
         if label == "Task":
             if "deadline" in names:
-                pieces.append((self.ongoing, pc.fill_null(pc.equal(_str(batch.column("deadline")), "ongoing"), False)))
+                pieces.append((self.ongoing, pc.fill_null(pc.equal(as_text(batch.column("deadline")), "ongoing"), False)))
             if "document" in names and len(self.issued_docs):
-                at = pc.index_in(pc.fill_null(_str(batch.column("document")), ""), value_set=self.issued_docs)
+                at = pc.index_in(pc.fill_null(as_text(batch.column("document")), ""), value_set=self.issued_docs)
                 pieces.append((self.juris, self.issuer_iris.take(at)))
             if "chain_end" in names:  # a task id: its IRI, when it is a task's (no dangling link)
-                end = pc.fill_null(_str(batch.column("chain_end")), "")
+                end = pc.fill_null(as_text(batch.column("chain_end")), "")
                 ok = pc.not_equal(end, "")
                 if len(self.unknown_chain_ends):
                     ok = pc.and_(ok, pc.invert(pc.is_in(end, value_set=self.unknown_chain_ends)))
-                if _any(ok):
+                if any_true(ok):
                     pieces.append((self.chain_end, pc.if_else(ok, self.iri(end, "Task"), _NULL)))
         elif label == "Theme":
             pieces.append((self.in_scheme, None))
@@ -363,8 +313,8 @@ class _Tables:
             return
         spec = edge_spec(type_)
         ends = pq.read_table(p, columns=["source", "target"])
-        keep = pc.and_(pc.is_in(_str(ends.column("source")), value_set=self.ids[spec.source]),
-                       pc.is_in(_str(ends.column("target")), value_set=self.ids[spec.target]))
+        keep = pc.and_(pc.is_in(as_text(ends.column("source")), value_set=self.ids[spec.source]),
+                       pc.is_in(as_text(ends.column("target")), value_set=self.ids[spec.target]))
         everything = pc.all(keep).as_py()
         del ends
         at = 0
@@ -378,7 +328,7 @@ class _Tables:
 
     def edge_blocks(self, type_: str, batch: pa.RecordBatch, props, digests: dict) -> list[tuple[pa.Array, list]]:
         m, spec = rx.EDGE_MAPS[type_], edge_spec(type_)
-        src, tgt = _str(batch.column("source")), _str(batch.column("target"))
+        src, tgt = as_text(batch.column("source")), as_text(batch.column("target"))
         sl = self.slots
         st, tt = self.tails(src, spec.source), self.tails(tgt, spec.target)
         su, tu = self.iri(src, spec.source, st), self.iri(tgt, spec.target, tt)
@@ -395,14 +345,14 @@ class _Tables:
                     d = digests[tail] = hashlib.sha1(tail.encode("utf-8")).hexdigest()[:12]
                 return d
 
-            q = _join(f"{self.base}mandate/", tt, f"/{role}/", _per_distinct(st, digest))
+            q = text_join(f"{self.base}mandate/", tt, f"/{role}/", _per_distinct(st, digest))
             pieces = [(self.type_(m.qualified), None), (sl(str(MG.unit), "iri"), su), (sl(str(MG.task), "iri"), tu),
                       (sl(str(MG.role), "iri", str(MG[role])), None)]
         elif type_ == "IN_THEME":
-            q = _join(f"{self.base}theme-assignment/", st, "/", tt)
+            q = text_join(f"{self.base}theme-assignment/", st, "/", tt)
             pieces = [(self.type_(m.qualified), None), (sl(str(MG.task), "iri"), su), (sl(str(MG.theme), "iri"), tu)]
         else:
-            q = _join(f"{self.base}link/{rx._LINK_KIND[type_]}/", st, "/", tt)
+            q = text_join(f"{self.base}link/{rx._LINK_KIND[type_]}/", st, "/", tt)
             pieces = [(self.type_(m.qualified), None), (sl(str(MG.linkFrom), "iri"), su),
                       (sl(str(MG.linkTo), "iri"), tu), (sl(str(MG.linkType), "iri", m.predicate), None)]
         pieces += self.props(batch, props)
@@ -442,7 +392,7 @@ def _join_skip(parts: list, sep: str | pa.Array, n: int) -> pa.Array:
         return out
     if not isinstance(sep, str):
         raise ValueError("a per-row separator needs a first part that is never null")
-    joined = _concat([sep + p if isinstance(p, str) else _join(sep, p) for p in parts])
+    joined = text_concat([sep + p if isinstance(p, str) else text_join(sep, p) for p in parts])
     return pc.utf8_slice_codeunits(joined, len(sep))
 
 
@@ -460,11 +410,11 @@ def _piece_texts(pieces: list[Piece], parts: list, item_sep: str) -> list:
             out.append(pc.if_else(v, pre, _NULL))
         elif pa.types.is_list(v.type):
             first, last = v.offsets[0].as_py(), v.offsets[-1].as_py()
-            items = _join(pre, v.values.slice(first, last - first), post)
+            items = text_join(pre, v.values.slice(first, last - first), post)
             joined = pc.binary_join(pa.ListArray.from_arrays(pc.subtract(v.offsets, first), items), item_sep)
             out.append(pc.if_else(pc.greater(pc.list_value_length(v), 0), joined, _NULL))
         else:
-            out.append(_join(pre, v, post))
+            out.append(text_join(pre, v, post))
     return out
 
 
@@ -487,7 +437,7 @@ def _row(parts: list) -> pa.Array:
 def _list_text(v: pa.Array, pre: str, post: str, sep) -> pa.Array:
     """A list piece's items, each between ``pre`` and ``post``, joined with ``sep``; null for no item."""
     first, last = v.offsets[0].as_py(), v.offsets[-1].as_py()
-    items = _join(pre, v.values.slice(first, last - first), post)
+    items = text_join(pre, v.values.slice(first, last - first), post)
     joined = pc.binary_join(pa.ListArray.from_arrays(pc.subtract(v.offsets, first), items), sep)
     return pc.if_else(pc.greater(pc.list_value_length(v), 0), joined, _NULL)
 
@@ -505,20 +455,20 @@ def _quad_parts(slots: rx._Slots, graph_iri: str) -> list[tuple[str, str | None]
 
 def _render_nt(s: pa.Array, pieces: list[Piece], slots: rx._Slots, parts_of: list | None = None) -> pa.Array:
     parts_of = parts_of or slots.parts["nt"]
-    h = _join("<", s, "> ")  # each line starts with the subject
+    h = text_join("<", s, "> ")  # each line starts with the subject
     parts: list = []
     for slot, v in pieces:
         pre, post = parts_of[slot]
         if v is None:
             parts += [h, pre]
         elif pa.types.is_boolean(v.type):
-            parts.append(_join(h, pc.if_else(v, pre, _NULL)))
+            parts.append(text_join(h, pc.if_else(v, pre, _NULL)))
         elif pa.types.is_list(v.type):
-            parts.append(_join(h, _list_text(v, pre, post, h)))
+            parts.append(text_join(h, _list_text(v, pre, post, h)))
         elif v.null_count == 0:
             parts += [h, pre, v, post]
         else:
-            parts.append(_join(h, pre, v, post))
+            parts.append(text_join(h, pre, v, post))
     return _row(parts)
 
 
@@ -529,7 +479,7 @@ def _render_ttl(s: pa.Array, pieces: list[Piece], slots: rx._Slots) -> pa.Array:
     parts_of = slots.parts["ttl"]
     if not _always(pieces[0][1]):  # a subject's first piece must be there to go without a separator
         texts = _piece_texts(pieces, parts_of, _TTL_SEP)
-        return _join("\n<", s, "> ", _join_skip(texts, _TTL_SEP, len(s)), " .\n")
+        return text_join("\n<", s, "> ", _join_skip(texts, _TTL_SEP, len(s)), " .\n")
     parts: list = ["\n<", s, "> "]
     for i, (slot, v) in enumerate(pieces):
         pre, post = parts_of[slot]
@@ -539,11 +489,11 @@ def _render_ttl(s: pa.Array, pieces: list[Piece], slots: rx._Slots) -> pa.Array:
         elif pa.types.is_boolean(v.type):
             parts.append(pc.if_else(v, sep + pre, _NULL))
         elif pa.types.is_list(v.type):
-            parts.append(_join(sep, _list_text(v, pre, post, _TTL_SEP)))
+            parts.append(text_join(sep, _list_text(v, pre, post, _TTL_SEP)))
         elif v.null_count == 0:
             parts += [sep + pre, v, post]
         else:
-            parts.append(_join(sep + pre, v, post))
+            parts.append(text_join(sep + pre, v, post))
     parts.append(" .\n")
     return _row(parts)
 
@@ -561,9 +511,9 @@ def _render_json(s: pa.Array, pieces: list[Piece], slots: rx._Slots) -> pa.Array
             if all(isinstance(v, str) for v in vals):
                 parts.append(head + ", ".join(vals) + "]")
             else:  # maybe all null on a row: ", " before each, the first cut off
-                joined = _concat([", " + v if isinstance(v, str) else _join(", ", v) for v in vals])
+                joined = text_concat([", " + v if isinstance(v, str) else text_join(", ", v) for v in vals])
                 parts.append(pc.if_else(pc.equal(joined, ""), _NULL,
-                                        _join(head, pc.utf8_slice_codeunits(joined, 2), "]")))
+                                        text_join(head, pc.utf8_slice_codeunits(joined, 2), "]")))
             continue
         slot, v = group[0]
         pre, post = parts_of[slot]
@@ -572,11 +522,11 @@ def _render_json(s: pa.Array, pieces: list[Piece], slots: rx._Slots) -> pa.Array
         elif pa.types.is_boolean(v.type):
             parts.append(pc.if_else(v, head + pre + "]", _NULL))
         elif pa.types.is_list(v.type):
-            parts.append(_join(head, _list_text(v, pre, post, ", "), "]"))
+            parts.append(text_join(head, _list_text(v, pre, post, ", "), "]"))
         elif v.null_count == 0:
             parts += [head + pre, v, post + "]"]
         else:
-            parts.append(_join(head + pre, v, post + "]"))
+            parts.append(text_join(head + pre, v, post + "]"))
     parts.append("}")
     return _row(parts)
 
@@ -616,11 +566,11 @@ def _render_job(tables: _Tables, job: tuple, formats: list[str], quads: str | No
         triples += _count(pieces, len(s))
         for fmt in ("ttl", "jsonld"):
             if fmt in formats:
-                out.append((fmt, _bytes(_RENDER[fmt](s, pieces, tables.slots))))
+                out.append((fmt, text_bytes(_RENDER[fmt](s, pieces, tables.slots))))
         if "nt" in formats:
-            out.append(("nt", _bytes(_render_nt(s, pieces, tables.slots))))
+            out.append(("nt", text_bytes(_render_nt(s, pieces, tables.slots))))
         if "nq" in formats:
-            out.append(("nq", _bytes(_render_nt(s, pieces, tables.slots, _quad_parts(tables.slots, quads)))))
+            out.append(("nq", text_bytes(_render_nt(s, pieces, tables.slots, _quad_parts(tables.slots, quads)))))
     return triples, out
 
 

@@ -15,20 +15,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import ladybug
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from mandategraph.bench.synthetic_graph import synthetic_graph
-from mandategraph.errors import StoreError
+from mandategraph.errors import ReadError, StoreError
 from mandategraph.graph import neo4j_store
 from mandategraph.graph.ladybug_store import create_schema, graph_from_ladybug
 from mandategraph.graph.neo4j_store import (admin_import_command, apply_batches, constraint_statements,
                                             export_admin_csv, node_statement, push, resolve_connection,
                                             statements_text, write_batches)
+from mandategraph.graph import tables
 from mandategraph.graph.sample import sample_graph
 from mandategraph.graph.schema import EDGES, NODES, node_spec
+from mandategraph.graph.tables import write_tables
 
 
 def contents(g):
@@ -281,6 +285,60 @@ def test_a_list_value_containing_the_array_delimiter_is_refused(tmp_path):
     g.nodes["U:330300:市疫情防控办"]["aliases"] = ["a;b"]
     with pytest.raises(StoreError, match="array delimiter"):
         export_admin_csv(g, tmp_path)
+
+
+def test_a_build_folder_gives_the_bytes_of_its_graph_without_loading_it(tmp_path, monkeypatch):
+    g = synthetic_graph(150, seed=6)
+    g.nodes["T:wz2022:2" if "T:wz2022:2" in g else next(n for n in g if n.startswith("T:"))]["text"] = 'a "b",\nc'
+    write_tables(g, tmp_path / "out" / "tables")
+    export_admin_csv(g, tmp_path / "from_graph")
+
+    def no_graph(*_a, **_kw):
+        raise AssertionError("the graph was loaded")
+
+    monkeypatch.setattr(tables, "load_graph", no_graph)
+    monkeypatch.setattr(tables, "graph_from_frames", no_graph)
+    export_admin_csv(tmp_path / "out", tmp_path / "from_folder")
+    names = sorted(p.name for p in (tmp_path / "from_graph").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "from_folder").iterdir())
+    for name in names:
+        assert (tmp_path / "from_folder" / name).read_bytes() == (tmp_path / "from_graph" / name).read_bytes(), name
+
+
+def test_a_refused_value_in_a_build_folder_names_the_table_and_leaves_the_export_as_it_was(tmp_path):
+    g = sample_graph()
+    export_admin_csv(g, tmp_path / "csv")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "csv").iterdir()}
+    g.nodes["U:330300:市疫情防控办"]["aliases"] = ["a;b"]
+    write_tables(g, tmp_path / "out" / "tables")
+    with pytest.raises(StoreError) as err:
+        export_admin_csv(tmp_path / "out", tmp_path / "csv")
+    assert str(err.value) == (f"{tmp_path / 'out' / 'tables' / 'nodes_Unit.parquet'}: Unit U:330300:市疫情防控办.aliases: "
+                              "list value 'a;b' contains the array delimiter ';'")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "csv").iterdir()} == before
+
+
+def test_a_table_without_a_column_of_the_schema_is_named(tmp_path):
+    write_tables(sample_graph(), tmp_path / "out" / "tables")
+    path = tmp_path / "out" / "tables" / "nodes_Theme.parquet"
+    pq.write_table(pq.read_table(path).drop_columns(["definition"]), path)
+    with pytest.raises(ReadError, match=f"^{re.escape(str(path))}: no column definition"):
+        export_admin_csv(tmp_path / "out", tmp_path / "csv")
+    assert not list((tmp_path / "csv").iterdir())
+
+
+def test_numbers_are_written_as_the_shortest_text_that_reads_back_the_same(tmp_path):
+    g = sample_graph()
+    scores = [1.0, 0.1 + 0.2, 1e-05, 2.5e-07]
+    edges = [(u, v) for u, v, k in g.edges(keys=True) if k == "IN_THEME"]
+    assert len(edges) == len(scores)
+    for (u, v), score in zip(edges, scores):
+        g.edges[u, v, "IN_THEME"]["score"] = score
+    export_admin_csv(g, tmp_path)
+    df = pd.read_csv(tmp_path / "edges_IN_THEME.csv", dtype=str, keep_default_na=False)
+    back = dict(zip(zip(df[":START_ID(Task)"], df[":END_ID(Theme)"]), df["score:double"]))
+    assert [float(back[e]) for e in edges] == scores
+    assert [back[e] for e in edges] == ["1", "0.30000000000000004", "0.00001", "2.5e-7"]
 
 
 def test_import_file_holds_the_command_line_and_the_constraints(tmp_path):
