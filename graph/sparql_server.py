@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -336,11 +337,13 @@ def rdf_payload(source: str | Path, base: str = DEFAULT_BASE) -> tuple[bytes, in
         if (source / "catalog.ttl").is_file():
             store.bulk_load(path=str(source / "catalog.ttl"), format=ox.RdfFormat.TURTLE)
     else:
-        from .rdf_export import iter_triples, ntriples_line
-        from .tables import load_graph
+        from .rdf_export import write_graph
 
-        data = "".join(ntriples_line(t) for t in iter_triples(load_graph(source), base)).encode("utf-8")
-        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        # From the tables, as `export rdf` writes them, without loading the graph.
+        with tempfile.TemporaryDirectory(prefix=".push-", dir=source) as scratch:
+            nt = Path(scratch) / "graph.nt"
+            write_graph(source, base, nt=nt)
+            store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
     # Through the store, duplicates go and the count is what a server will hold.
     body = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     return body, len(store)

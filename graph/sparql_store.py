@@ -47,7 +47,7 @@ __all__ = ["STORE_KINDS", "EmbeddedStore", "load_store", "substitute", "sparql_l
 STORE_DIR = "sparql.oxigraph"  # inside a build folder
 STORE_KINDS = ("oxigraph", "oxrdflib", "rdflib")
 _STAMP = "mandategraph-stamp.json"
-_STAMP_VERSION = 1  # bump when the RDF mapping changes, so old stores are rebuilt
+_STAMP_VERSION = 2  # bump when the RDF mapping changes, so old stores are rebuilt (2: derived task properties)
 
 _INT_TYPES = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
     "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "unsignedInt",
@@ -275,8 +275,7 @@ def ensure_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Path:
     The store is built in a scratch folder and renamed into place, so a reader
     never sees half a store and a failed build leaves the old one.
     """
-    from .rdf_export import iter_triples, write_ntriples
-    from .tables import load_graph
+    from .rdf_export import write_graph
 
     graph_dir = Path(graph_dir)
     stamp = _fingerprint(graph_dir, base)
@@ -293,7 +292,8 @@ def ensure_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=".sparql-", dir=graph_dir))
     try:
         nt = scratch / "graph.nt"
-        write_ntriples(iter_triples(load_graph(graph_dir), base), nt)
+        # Straight from the tables, as `export` does: a national build's graph would not fit in memory.
+        write_graph(graph_dir, base, nt=nt)
         db = scratch / "store"
         store = ox.Store(str(db))
         store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
