@@ -8,6 +8,7 @@ import pytest
 from rdf_helpers import chain_graph, write_build
 
 from mandategraph.errors import QueryError, UnknownNameError
+from mandategraph.graph import tables
 from mandategraph.graph.rdf_export import iter_triples, ntriples_line
 from mandategraph.graph.sparql_store import (STORE_KINDS, ensure_store, load_store,
                                              run_library_query, run_sparql, store_path, substitute)
@@ -112,3 +113,17 @@ def test_the_store_of_a_build_is_kept_and_rebuilt_when_its_tables_change(tmp_pat
     write_build(g, build)
     assert run_sparql(build, q) == (["n"], [[7]])
     assert not [p for p in os.listdir(build) if p.startswith(".sparql")]  # no scratch left behind
+
+
+def test_the_store_of_a_build_holds_its_triples_without_loading_its_graph(tmp_path, monkeypatch):
+    g = chain_graph()
+    build = write_build(g, tmp_path / "out")
+
+    def no_graph(*_a, **_kw):
+        raise AssertionError("the graph was loaded")
+
+    monkeypatch.setattr(tables, "load_graph", no_graph)
+    monkeypatch.setattr(tables, "graph_from_frames", no_graph)
+    stored = load_store(b"".join(ntriples_line(t).encode("utf-8") for t in iter_triples(g)))
+    q = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    assert run_sparql(build, q) == stored.query(q)
