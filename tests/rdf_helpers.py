@@ -132,7 +132,7 @@ def parity_cases(g: nx.MultiDiGraph) -> list[tuple[str, dict]]:
     for name, params in [("continued_chains", {"min_years": 2}), ("template_tasks", {}), ("group_members", {}),
                          ("co_leads", {"jurisdiction": jurisdictions[0]}), ("tasks_citing", {"title": words[0]}),
                          ("themes_by_year", {"jurisdiction": jurisdictions[-1]})]:
-        cases += [(name, {**params, "limit": 1}), (name, {**params, "limit": 0})]
+        cases += [(name, {**params, "limit": n}) for n in (0, 1, 2, 3)]
     for w in [*words, "", "不存在"]:
         cases.append(("tasks_citing", {"title": w}))
     return cases
