@@ -165,10 +165,8 @@ def push(uri, user, password, database, batch_size, checkpoint, graph_dir, quiet
     starts again at the first batch not done.
     """
     from .neo4j_store import push as push_graph, resolve_connection
-    from .tables import load_graph
 
     uri, user, password, database = resolve_connection(uri, user, password, database)
-    g = load_graph(graph_dir)
     checkpoint = checkpoint or str(Path(graph_dir) / "neo4j-push.checkpoint.json")
     show = not quiet and sys.stderr.isatty()
 
@@ -176,7 +174,8 @@ def push(uri, user, password, database, batch_size, checkpoint, graph_dir, quiet
         if show:
             click.echo(f"{'sent' if sent else 'done before'}: {batch.key} ({len(batch.rows)} rows)", err=True)
 
-    report = push_graph(g, uri, user, password, database, batch_size, checkpoint=checkpoint, progress=progress)
+    report = push_graph(graph_dir, uri, user, password, database, batch_size, checkpoint=checkpoint,
+                        progress=progress)
     c = report.counters
     click.echo(f"pushed {report.sent} of {report.batches} batches ({report.rows} rows) to {uri}, database "
                f"{database}; {report.skipped} already done; created {c.get('nodes_created', 0)} nodes and "
@@ -201,10 +200,9 @@ def export(out, database, graph_dir):
 def statements(batch_size, graph_dir):
     """Print every statement a push sends (with row counts when GRAPH is built)."""
     from .neo4j_store import statements_text
-    from .tables import load_graph
 
-    g = load_graph(graph_dir) if (Path(graph_dir) / "tables").is_dir() else None
-    click.echo(statements_text(g, batch_size), nl=False)
+    built = (Path(graph_dir) / "tables").is_dir()
+    click.echo(statements_text(graph_dir if built else None, batch_size), nl=False)
 
 
 COMMANDS = [cypher, query, neo4j]

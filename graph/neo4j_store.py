@@ -34,17 +34,17 @@ import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import networkx as nx
 
-from ..errors import StoreError
+from ..errors import ReadError, StoreError
 from .neo4j_admin import ARRAY_DELIMITER, write_admin_csv
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .tables import edge_frames, node_frames
 
 __all__ = ["Batch", "PushReport", "constraint_statements", "node_statement", "edge_statement",
-           "write_batches", "batches_digest", "apply_batches", "resolve_connection", "push",
+           "write_batches", "TableBatches", "batches_digest", "apply_batches", "resolve_connection", "push",
            "export_admin_csv", "admin_import_command", "statements_text", "URI_SCHEMES",
            "ARRAY_DELIMITER"]
 
@@ -114,7 +114,7 @@ def _coerce(value: Any, type_: str) -> Any:
     if type_ == DOUBLE:
         return float(value)
     if type_ == STRINGS:
-        return [str(x) for x in value]
+        return [str(x) for x in value or ()]
     return "" if value is None else str(value)
 
 
@@ -146,7 +146,60 @@ def _cut(name: str, cypher: str, rows: list[dict], size: int) -> list[Batch]:
     return [Batch(f"{name}:{i // size:04d}", cypher, rows[i: i + size]) for i in range(0, len(rows), size)]
 
 
-def batches_digest(batches: list[Batch]) -> str:
+class TableBatches:
+    """The batches of a build folder, read from its Parquet tables each time they are iterated.
+
+    The same batches as :func:`write_batches` on the folder's graph (the
+    tables hold its rows in the same order), with one table batch in memory
+    instead of the graph and every row: a national build's graph alone takes
+    ~13.5 GB. Iterating twice reads the tables twice, as :func:`push` does
+    (once for the checkpoint's key, once to send).
+    """
+
+    def __init__(self, folder: str | Path, batch_size: int = DEFAULT_BATCH_SIZE):
+        from .tables import tables_of
+
+        if batch_size < 1:
+            raise StoreError(f"batch size must be at least 1, got {batch_size}")
+        self.folder, self.batch_size = tables_of(folder), batch_size
+        self._parts = [(f"node:{s.label}", node_statement(s), f"nodes_{s.label}", s.properties, False) for s in NODES]
+        self._parts += [(f"rel:{s.type}", edge_statement(s), f"edges_{s.type}", s.properties, True) for s in EDGES]
+
+    def _file(self, stem: str):
+        import pyarrow.parquet as pq
+
+        path = self.folder / f"{stem}.parquet"
+        try:
+            return pq.ParquetFile(path)
+        except OSError as exc:
+            raise ReadError(str(path), f"cannot read the table: {exc}") from None
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Rows and batches per statement (``node:Task``, ``rel:LEADS``, …), from the tables' metadata."""
+        out = {}
+        for name, _c, stem, _p, _e in self._parts:
+            rows = self._file(stem).metadata.num_rows
+            out[name] = (rows, -(-rows // self.batch_size))
+        return out
+
+    def __len__(self) -> int:
+        return sum(n for _rows, n in self.counts().values())
+
+    def __iter__(self) -> Iterator[Batch]:
+        for name, cypher, stem, props, edge in self._parts:
+            types = {"source": "STRING", "target": "STRING", **props} if edge else props
+            pending: list[dict] = []
+            number = 0
+            for chunk in self._file(stem).iter_batches(self.batch_size, columns=list(types)):
+                pending += [{k: _coerce(rec[k], t) for k, t in types.items()} for rec in chunk.to_pylist()]
+                while len(pending) >= self.batch_size:
+                    yield Batch(f"{name}:{number:04d}", cypher, pending[:self.batch_size])
+                    pending, number = pending[self.batch_size:], number + 1
+            if pending:
+                yield Batch(f"{name}:{number:04d}", cypher, pending)
+
+
+def batches_digest(batches: Iterable[Batch]) -> str:
     """A hash of the statements and rows: the identity of a push for resuming."""
     h = hashlib.sha256()
     for b in batches:
@@ -154,14 +207,17 @@ def batches_digest(batches: list[Batch]) -> str:
     return h.hexdigest()
 
 
-def statements_text(g: nx.MultiDiGraph | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
-    """Every statement a push sends, for review, with row and batch counts when a graph is given."""
+def statements_text(source: nx.MultiDiGraph | str | Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
+    """Every statement a push sends, for review, with row and batch counts when a graph or a build folder
+    is given."""
     counts: dict[str, tuple[int, int]] = {}
-    if g is not None:
-        for b in write_batches(g, batch_size):
+    if isinstance(source, nx.Graph):
+        for b in write_batches(source, batch_size):
             name = b.key.rsplit(":", 1)[0]
             rows, n = counts.get(name, (0, 0))
             counts[name] = (rows + len(b.rows), n + 1)
+    elif source is not None:
+        counts = TableBatches(source, batch_size).counts()
     lines = ["// 1. Constraints (Neo4j only; LadybugDB's primary keys play this part)"]
     lines += [s + ";" for s in constraint_statements()]
     lines.append("")
@@ -169,7 +225,7 @@ def statements_text(g: nx.MultiDiGraph | None = None, batch_size: int = DEFAULT_
     for name, cypher in [(f"node:{s.label}", node_statement(s)) for s in NODES] + \
                         [(f"rel:{s.type}", edge_statement(s)) for s in EDGES]:
         note = ""
-        if g is not None:
+        if source is not None:
             rows, n = counts.get(name, (0, 0))
             note = f" — {rows} rows in {n} batch{'es' if n != 1 else ''}"
         lines += [f"// {name}{note}", cypher + ";", ""]
@@ -178,14 +234,15 @@ def statements_text(g: nx.MultiDiGraph | None = None, batch_size: int = DEFAULT_
 
 # ---------------------------------------------------------------- running
 
-def apply_batches(batches: list[Batch], execute: Callable[[str, dict], Any], *,
+def apply_batches(batches: Iterable[Batch], execute: Callable[[str, dict], Any], *,
                   checkpoint: str | Path | None = None, target: str = "") -> Iterator[tuple[Batch, bool, Any]]:
     """Run batches in order, yielding ``(batch, sent, result)`` for each.
 
     Parameters
     ----------
-    batches : list of Batch
-        From :func:`write_batches`.
+    batches : list of Batch or TableBatches
+        From :func:`write_batches` or :class:`TableBatches`: iterated twice,
+        once for the checkpoint's key and once to run them.
     execute : callable
         ``execute(cypher, {"rows": rows})`` runs one batch in one transaction
         and returns anything (Neo4j's counters, or None).
@@ -254,11 +311,13 @@ def resolve_connection(uri: str | None = None, user: str | None = None, password
     return uri, user, password, database
 
 
-def push(g: nx.MultiDiGraph, uri: str | None = None, user: str | None = None, password: str | None = None,
+def push(source: nx.MultiDiGraph | str | Path, uri: str | None = None, user: str | None = None, password: str | None = None,
          database: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, *,
          checkpoint: str | Path | None = None, max_retry_time: float = 30.0,
          progress: Callable[[Batch, bool], None] | None = None) -> PushReport:
-    """Push a graph into Neo4j: constraints, then node batches, then relationship batches.
+    """Push a graph or a build folder into Neo4j: constraints, then node batches, then relationship batches.
+
+    A build folder is read from its tables a batch at a time (:class:`TableBatches`).
 
     Each batch is one managed write transaction (``session.execute_write``),
     which the driver retries on transient errors (leader switch, deadlock,
@@ -279,7 +338,7 @@ def push(g: nx.MultiDiGraph, uri: str | None = None, user: str | None = None, pa
     except ImportError as exc:  # the driver is a dependency, but only this store needs it
         raise StoreError("the `neo4j` driver is not installed: pip install neo4j") from exc
 
-    batches = write_batches(g, batch_size)
+    batches = write_batches(source, batch_size) if isinstance(source, nx.Graph) else TableBatches(source, batch_size)
     report = PushReport(batches=len(batches))
     auth = (user, password) if password is not None else None
     try:

@@ -26,9 +26,9 @@ from mandategraph.bench.synthetic_graph import synthetic_graph
 from mandategraph.errors import ReadError, StoreError
 from mandategraph.graph import neo4j_store
 from mandategraph.graph.ladybug_store import create_schema, graph_from_ladybug
-from mandategraph.graph.neo4j_store import (admin_import_command, apply_batches, constraint_statements,
-                                            export_admin_csv, node_statement, push, resolve_connection,
-                                            statements_text, write_batches)
+from mandategraph.graph.neo4j_store import (TableBatches, admin_import_command, apply_batches, batches_digest,
+                                            constraint_statements, export_admin_csv, node_statement, push,
+                                            resolve_connection, statements_text, write_batches)
 from mandategraph.graph import tables
 from mandategraph.graph.sample import sample_graph
 from mandategraph.graph.schema import EDGES, NODES, node_spec
@@ -118,9 +118,33 @@ def test_batch_rows_carry_the_schema_types():
                            "span_start": 0, "span_end": 0}]
 
 
-def test_a_batch_size_below_one_is_refused():
+@pytest.mark.parametrize("batch_size", [1, 5, 97, 1000])
+def test_a_build_folder_gives_the_batches_of_its_graph_a_table_batch_at_a_time(tmp_path, monkeypatch, batch_size):
+    g = synthetic_graph(150, seed=6)
+    write_tables(g, tmp_path / "out" / "tables")
+    # Row groups of 7 rows: the batches are cut across the file's own pieces.
+    path = tmp_path / "out" / "tables" / "edges_IN_THEME.parquet"
+    pq.write_table(pq.read_table(path), path, row_group_size=7)
+
+    def no_graph(*_a, **_kw):
+        raise AssertionError("the graph was loaded")
+
+    monkeypatch.setattr(tables, "load_graph", no_graph)
+    monkeypatch.setattr(tables, "graph_from_frames", no_graph)
+    from_folder = TableBatches(tmp_path / "out", batch_size)
+    assert list(from_folder) == write_batches(g, batch_size)
+    assert list(from_folder) == write_batches(g, batch_size)  # iterated again: read again
+    assert len(from_folder) == len(write_batches(g, batch_size))
+    assert statements_text(tmp_path / "out", batch_size) == statements_text(g, batch_size)
+    assert batches_digest(from_folder) == batches_digest(write_batches(g, batch_size))
+
+
+def test_a_batch_size_below_one_is_refused(tmp_path):
     with pytest.raises(StoreError, match="at least 1"):
         write_batches(sample_graph(), batch_size=0)
+    write_tables(sample_graph(), tmp_path / "tables")
+    with pytest.raises(StoreError, match="at least 1"):
+        TableBatches(tmp_path, batch_size=0)
 
 
 # ---------------------------------------------------------------- the statements run on LadybugDB
