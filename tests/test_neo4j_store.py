@@ -337,7 +337,8 @@ def test_a_refused_value_in_a_build_folder_names_the_table_and_leaves_the_export
     write_tables(g, tmp_path / "out" / "tables")
     with pytest.raises(StoreError) as err:
         export_admin_csv(tmp_path / "out", tmp_path / "csv")
-    assert str(err.value) == (f"{tmp_path / 'out' / 'tables' / 'nodes_Unit.parquet'}: Unit U:330300:市疫情防控办.aliases: "
+    table = tmp_path / "out" / "tables" / "nodes_Unit.parquet"
+    assert str(err.value) == (f"{table}: Unit U:330300:市疫情防控办.aliases: "
                               "list value 'a;b' contains the array delimiter ';'")
     assert {p.name: p.read_bytes() for p in (tmp_path / "csv").iterdir()} == before
 
