@@ -53,3 +53,28 @@ def test_bad_input_gives_a_clean_error(seed_build, tmp_path):
 def test_viz_needs_an_output_file():
     r = run("viz")
     assert r.returncode == 2 and "Missing option '--out'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_view_of_a_jurisdiction_reads_only_its_part_and_draws_the_whole_graphs_page(seed_build, seed_graph,
+                                                                                      tmp_path):
+    from mandategraph.viz.commands import load_graph_for
+    from mandategraph.viz.explorer import viz
+    from mandategraph.viz.views import Filters
+
+    cases = [("浙江省", "full", Filters("浙江省")), ("温州市", "continuity", Filters("温州市")),
+             ("温州市", "unit", Filters("温州市", unit="市大数据局")), ("台州市", "unit-theme", Filters("台州市")),
+             ("四川省", "full", Filters("四川省", year=2019)), ("济南市市中区", "full", Filters("济南市市中区")),
+             # A district's plan names a branch of its city's bureau, a unit of the city.
+             ("济南市", "unit", Filters("济南市", unit="市生态环境局市中分局"))]
+    def task_jurisdictions(g):
+        return {d["jurisdiction"] for _n, d in g.nodes(data=True) if d.get("label") == "Task"}
+
+    for jurisdiction, view, filters in cases:
+        part = load_graph_for(str(seed_build), jurisdiction)
+        assert task_jurisdictions(part) < task_jurisdictions(seed_graph)
+        whole = viz(seed_graph, tmp_path / "whole.html", view, filters)
+        drawn = viz(part, tmp_path / "part.html", view, filters)
+        assert (drawn.nodes, drawn.edges) == (whole.nodes, whole.edges) and drawn.nodes > 0, (jurisdiction, view)
+        assert (tmp_path / "part.html").read_bytes() == (tmp_path / "whole.html").read_bytes(), (jurisdiction, view)
+    # A province's part holds its cities' tasks and no other province's.
+    assert task_jurisdictions(load_graph_for(str(seed_build), "浙江省")) == {"温州市", "台州市"}

@@ -10,7 +10,7 @@ import click
 from ..options import graph_option
 from .aggregate import DEFAULT_MAX_NODES
 
-__all__ = ["COMMANDS", "viz", "plot", "report"]
+__all__ = ["COMMANDS", "viz", "plot", "report", "load_graph_for"]
 
 # Same spelling as options.jurisdiction_option / year_option, but these
 # select part of a built graph instead of overriding what a text says.
@@ -19,10 +19,21 @@ _jurisdiction = click.option("--jurisdiction", "-j", default=None, metavar="NAME
 _year = click.option("--year", "-y", type=int, default=None, metavar="N", help="Only tasks of this plan year.")
 
 
-def _load(graph_dir: str):
-    from ..graph.tables import load_graph
+def load_graph_for(graph_dir: str, jurisdiction: str | None = None):
+    """The build's graph, or only the part about ``jurisdiction`` and the divisions under it (which is all
+    a view filtered on it draws)."""
+    from ..graph.tables import count_ends, load_divisions, load_graph
 
-    return load_graph(graph_dir)
+    if jurisdiction is None:
+        return load_graph(graph_dir)
+    from .names import descendant_names, find_jurisdictions
+    from .tips import COUNTED, EDGE_COUNTS
+
+    divisions = load_divisions(graph_dir)
+    part = load_graph(graph_dir, descendant_names(divisions, find_jurisdictions(divisions, jurisdiction)))
+    # Tips and unit sizes count mandates and tasks in the whole build.
+    part.graph[EDGE_COUNTS] = {(t, end): count_ends(graph_dir, t, end) for t, end in COUNTED}
+    return part
 
 
 @click.command("viz")
@@ -47,7 +58,7 @@ def viz(graph_dir, jurisdiction, year, unit, theme, role, view_name, max_nodes, 
     from .explorer import viz as viz_
     from .views import Filters
 
-    g = _load(graph_dir)
+    g = load_graph_for(graph_dir, jurisdiction)
     r = viz_(g, out, view_name, Filters(jurisdiction, year, theme, unit, role), max_nodes or None)
     click.echo(f"{r.path}: {r.view.name} view, {r.nodes:,} nodes, {r.edges:,} edges")
     for m in r.view.messages:
@@ -62,7 +73,7 @@ def plot(graph_dir, top, out):
     """Plot tasks per theme/year/jurisdiction, unit workload and continuity (PNG, HTML, CSV)."""
     from .plots import plot as plot_
 
-    r = plot_(_load(graph_dir), out, top)
+    r = plot_(load_graph_for(graph_dir), out, top)
     for f in r.files:
         click.echo(str(f))
     for name, note in r.notes.items():
@@ -79,7 +90,7 @@ def report(graph_dir, top_units, max_nodes, out):
     """Write a report folder: index.html with figures, plots and links to explorer pages."""
     from .report import report as report_
 
-    r = report_(_load(graph_dir), out, top_units, max_nodes or None)
+    r = report_(load_graph_for(graph_dir), out, top_units, max_nodes or None)
     click.echo(f"{r.index}: {len(r.views)} explorer pages, {len(r.plots)} plot files")
 
 

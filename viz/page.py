@@ -20,7 +20,7 @@ import networkx as nx
 from .vislib import vis_assets
 from .names import display_name
 from .style import EDGE_STYLES, FONT_FACE, NODE_STYLES, edge_style, node_kind
-from .tips import edge_tip, node_tip
+from .tips import edge_count, edge_tip, node_tip
 from .views import View
 
 __all__ = ["page_data", "render_page", "json_for_script", "legend_html", "DIRECTED"]
@@ -53,7 +53,7 @@ def _size(g: nx.MultiDiGraph, view_g: nx.MultiDiGraph, n, kind: str) -> float:
     """Node size: units by workload in the whole graph, task groups by count, others by degree in the view."""
     base = NODE_STYLES[kind].size
     if kind in ("unit", "group") and n in g:
-        work = sum(1.0 if k == "LEADS" else 0.5 for _, _, k in g.out_edges(n, keys=True) if k in ("LEADS", "ASSISTS"))
+        work = edge_count(g, n, "LEADS", "source") + 0.5 * edge_count(g, n, "ASSISTS", "source")
         return min(base + 3.0 * math.sqrt(work), 48.0)
     if kind == "aggregate":
         return min(base + 2.5 * math.sqrt(view_g.nodes[n].get("count", 1)), 64.0)

@@ -12,7 +12,12 @@ import networkx as nx
 from .names import display_name, short
 from .style import edge_style, node_kind, NODE_STYLES
 
-__all__ = ["node_tip", "edge_tip"]
+__all__ = ["node_tip", "edge_tip", "edge_count", "EDGE_COUNTS", "COUNTED"]
+
+# Key of ``g.graph`` holding ``{(edge type, end): {node: edges}}`` for a graph read in part: a unit's
+# mandates and a theme's or an instrument's tasks are counted in the whole build, as on the whole graph.
+EDGE_COUNTS = "edge_counts"
+COUNTED = (("LEADS", "source"), ("ASSISTS", "source"), ("IN_THEME", "target"), ("CITES", "target"))
 
 Rows = list[tuple[str, str]]
 
@@ -43,8 +48,7 @@ def _task_tip(g: nx.MultiDiGraph, t, d: dict) -> Rows:
 
 
 def _unit_tip(g: nx.MultiDiGraph, u, d: dict) -> Rows:
-    lead = sum(1 for _, _, k in g.out_edges(u, keys=True) if k == "LEADS")
-    assist = sum(1 for _, _, k in g.out_edges(u, keys=True) if k == "ASSISTS")
+    lead, assist = edge_count(g, u, "LEADS", "source"), edge_count(g, u, "ASSISTS", "source")
     groups = [v for _, v, k in g.out_edges(u, keys=True) if k == "MEMBER_OF"]
     members = [w for w, _, k in g.in_edges(u, keys=True) if k == "MEMBER_OF"]
     rows = [("单位 Unit", str(d.get("name", u))), ("类别 Kind", str(d.get("kind", ""))),
@@ -58,6 +62,16 @@ def _unit_tip(g: nx.MultiDiGraph, u, d: dict) -> Rows:
     return rows
 
 
+def edge_count(g: nx.MultiDiGraph, n, type_: str, end: str) -> int:
+    """Edges of ``type_`` with ``n`` at their ``end`` ("source" or "target") in the whole build: given
+    with a graph read in part (:data:`EDGE_COUNTS`), else counted in ``g``."""
+    given = g.graph.get(EDGE_COUNTS, {}).get((type_, end))
+    if given is not None:
+        return given.get(n, 0)
+    edges = g.out_edges(n, keys=True) if end == "source" else g.in_edges(n, keys=True)
+    return sum(1 for _, _, k in edges if k == type_)
+
+
 def _other_tip(g: nx.MultiDiGraph, n, d: dict) -> Rows:
     label = d.get("label")
     if label == "Document":
@@ -69,11 +83,11 @@ def _other_tip(g: nx.MultiDiGraph, n, d: dict) -> Rows:
         return [("行政区 Jurisdiction", str(d.get("name", ""))), ("级别 Level", str(d.get("level", ""))),
                 ("代码 Code", str(d.get("code", "")))]
     if label == "Theme":
-        tasks = sum(1 for _, _, k in g.in_edges(n, keys=True) if k == "IN_THEME")
+        tasks = edge_count(g, n, "IN_THEME", "target")
         return [("主题 Theme", str(d.get("pref_label", ""))), ("English", str(d.get("alt_label_en", ""))),
                 ("定义 Definition", str(d.get("definition", "") or "—")), ("任务 Tasks", str(tasks))]
     if label == "Instrument":
-        tasks = sum(1 for _, _, k in g.in_edges(n, keys=True) if k == "CITES")
+        tasks = edge_count(g, n, "CITES", "target")
         return [("法规政策 Instrument", f"《{d.get('title', '')}》"), ("引用 Cited by", f"{tasks} tasks")]
     if label == "Aggregate":
         members = d.get("members") or []
