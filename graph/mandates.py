@@ -57,9 +57,11 @@ def unit_jurisdiction(name: str, kind: str, doc_j: Jurisdiction) -> Jurisdiction
 def _add_unit(g: nx.MultiDiGraph, ref: UnitRef, doc_j: Jurisdiction, year: int | None, did: str, span,
               edges) -> str:
     j = unit_jurisdiction(ref.unit, ref.kind, doc_j)
-    jid = add_jurisdiction(g, j, edges)
     uid = unit_id(j.code or j.name, ref.unit)
     if uid not in g:
+        # Its jurisdiction once, with the unit: per mention it was 1.9M calls at national size, each adding
+        # the parent chain's PART_OF edges again (a third of the graph stage).
+        jid = add_jurisdiction(g, j, edges)
         g.add_node(uid, label="Unit", name=ref.unit, aliases=[], names_by_year=[], kind=ref.kind,
                    jurisdiction=j.name, is_group=int(ref.kind == "group"),
                    document=did, span_start=span[0], span_end=span[1])
