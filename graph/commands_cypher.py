@@ -134,6 +134,10 @@ def query(name, list_, params, graph_dir, store, fmt):
         _echo_rows(["name", "params", "description"], rows, fmt)
         return
     values = parse_params(params)
+    if store == "oxigraph":
+        from .commands_rdf import announce_store_load
+
+        announce_store_load(graph_dir)
     columns, rows = run_query(name, values, graph_dir, store=store)
     _echo_rows(columns, rows, fmt)
     limit = bind_params(get_query(name, language), values).get("limit")

@@ -26,6 +26,21 @@ DEFAULT_BASE = "https://w3id.org/mandategraph/"  # = rdf_vocab.DEFAULT_BASE; not
 if "oxigraph" not in STORES:
     register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:BuildStore", opener=True)
 
+def announce_store_load(graph_dir: str) -> None:
+    """Say on stderr that the embedded SPARQL store is about to be loaded, which takes minutes for a big build."""
+    from .sparql_store import store_is_current, store_path
+    from .tables import tables_of
+
+    try:
+        if store_is_current(graph_dir):
+            return
+        size = sum(f.stat().st_size for f in tables_of(graph_dir).glob("*.parquet"))
+    except Exception:  # a folder that is not a build: the query itself reports it
+        return
+    click.echo(f"loading the embedded SPARQL store {store_path(graph_dir)} from the tables ({size / 1e6:,.0f} MB of "
+               "Parquet; once, until the tables change: ~8 minutes for a national build)", err=True)
+
+
 base_option = click.option("--base", default=DEFAULT_BASE, show_default=True, metavar="IRI",
                            help="Base IRI of every exported resource.")
 
@@ -177,6 +192,7 @@ def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, au
         columns, rows = query_endpoint(endpoint, substitute(statement, values), default_graph=graph_iri,
                                        auth=_auth(user, password, auth_scheme))
     else:
+        announce_store_load(graph_dir)
         columns, rows = run_sparql(graph_dir, statement, values)
     click.echo(format_rows(columns, rows, fmt))
 

@@ -42,7 +42,7 @@ from .rdf_vocab import DEFAULT_BASE
 from .tables import tables_of
 
 __all__ = ["STORE_KINDS", "EmbeddedStore", "load_store", "substitute", "sparql_literal", "python_value",
-           "store_path", "ensure_store", "open_graph_store", "run_sparql", "run_library_query", "BuildStore", "STORE_DIR"]
+           "store_path", "store_is_current", "ensure_store", "open_graph_store", "run_sparql", "run_library_query", "BuildStore", "STORE_DIR"]
 
 STORE_DIR = "sparql.oxigraph"  # inside a build folder
 STORE_KINDS = ("oxigraph", "oxrdflib", "rdflib")
@@ -269,6 +269,15 @@ def store_path(graph_dir: str | Path) -> Path:
     return Path(graph_dir) / STORE_DIR
 
 
+def store_is_current(graph_dir: str | Path, base: str = DEFAULT_BASE) -> bool:
+    """Whether the build's embedded store exists and was made from its tables as they are (no load due)."""
+    stamp_file = store_path(graph_dir) / _STAMP
+    try:
+        return json.loads(stamp_file.read_text(encoding="utf-8")) == _fingerprint(Path(graph_dir), base)
+    except (ValueError, OSError):
+        return False
+
+
 def ensure_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Path:
     """The on-disk Oxigraph store of a build folder, (re)built when its tables changed.
 
@@ -280,13 +289,8 @@ def ensure_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Path:
     graph_dir = Path(graph_dir)
     stamp = _fingerprint(graph_dir, base)
     target = store_path(graph_dir)
-    stamp_file = target / _STAMP
-    if stamp_file.is_file():
-        try:
-            if json.loads(stamp_file.read_text(encoding="utf-8")) == stamp:
-                return target
-        except (ValueError, OSError):
-            pass  # an unreadable stamp means rebuild
+    if store_is_current(graph_dir, base):  # an unreadable stamp means rebuild
+        return target
     import pyoxigraph as ox
 
     scratch = Path(tempfile.mkdtemp(prefix=".sparql-", dir=graph_dir))

@@ -110,6 +110,17 @@ def test_query_library_on_the_embedded_sparql_store(capsys, chain_build):
     assert json.loads(sparql) == json.loads(cypher) and len(json.loads(sparql)) == 4
 
 
+def test_the_first_sparql_question_on_a_build_says_the_store_is_being_loaded(capsys, tmp_path):
+    build = write_build(chain_graph(), tmp_path / "out")
+    code, _, err = run(capsys, "sparql", "--graph", str(build), Q_YEARS)
+    assert code == 0
+    assert re.fullmatch(r"loading the embedded SPARQL store .*sparql\.oxigraph from the tables \(\d+ MB of Parquet; "
+                        r"once, until the tables change: ~8 minutes for a national build\)\n", err)
+    code, _, err = run(capsys, "query", "co_leads", "-p", "jurisdiction=温州市", "--graph", str(build),
+                       "--store", "oxigraph")
+    assert (code, err) == (0, "")  # loaded already
+
+
 @pytest.mark.parametrize("command", [["export", "rdf"], ["validate"], ["sparql"], ["sparql-push"]])
 def test_every_command_has_help(capsys, command):
     code, out, _ = run(capsys, *command, "--help")
