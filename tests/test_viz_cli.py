@@ -1,6 +1,7 @@
 """The viz, plot and report commands as a user runs them: output, exit status, clean errors."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -78,3 +79,16 @@ def test_a_view_of_a_jurisdiction_reads_only_its_part_and_draws_the_whole_graphs
         assert (tmp_path / "part.html").read_bytes() == (tmp_path / "whole.html").read_bytes(), (jurisdiction, view)
     # A province's part holds its cities' tasks and no other province's.
     assert task_jurisdictions(load_graph_for(str(seed_build), "浙江省")) == {"温州市", "台州市"}
+
+
+def test_a_page_is_the_same_in_every_process(seed_build, tmp_path):
+    # Python hashes strings differently in each process; no page may depend on a set's order.
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"ut{seed}.html"
+        r = subprocess.run([sys.executable, "-m", "mandategraph", "viz", "--graph", str(seed_build), "-j", "温州市",
+                            "--view", "unit-theme", "--out", str(out)], capture_output=True, text=True,
+                           encoding="utf-8", timeout=300, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
