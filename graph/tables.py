@@ -257,10 +257,11 @@ def load_graph(folder: str | Path, jurisdictions: Iterable[str] | None = None) -
     With ``jurisdictions`` (names), only their documents, units and tasks
     are read, with the units holding mandates on those tasks (a district's
     plan names branches of its city's bureaus), the units two MEMBER_OF
-    steps from these (groups and their members), every jurisdiction, theme
-    and instrument, and the edges between the nodes read: what a view of
-    those jurisdictions draws and shows in its tips, without the rest of a
-    national build (whose whole graph takes ~2 minutes and 13.5 GB to load).
+    steps from these (groups and their members), the instruments the tasks
+    cite, every jurisdiction and theme, and the edges between the nodes
+    read: what a view of those jurisdictions draws and shows in its tips,
+    without the rest of a national build (whose whole graph takes ~2 minutes
+    and 13.5 GB to load).
     """
     if jurisdictions is None:
         return graph_from_frames(*read_tables(folder))
@@ -275,6 +276,8 @@ def load_graph(folder: str | Path, jurisdictions: Iterable[str] | None = None) -
     for _step in range(2):
         units |= _ends(folder, ("MEMBER_OF",), units, "source") | _ends(folder, ("MEMBER_OF",), units, "target")
     nodes["Unit"] = nodes_of(node_spec("Unit"), [("id", "in", sorted(units))])
+    cited = _ends(folder, ("CITES",), set(nodes["Task"]["id"]), "source")
+    nodes["Instrument"] = nodes_of(node_spec("Instrument"), [("id", "in", sorted(cited))])
     ids = sorted({i for df in nodes.values() for i in df["id"]})
     edges = {spec.type: read_table(folder / f"edges_{spec.type}.parquet", spec.properties,
                                    filters=[("source", "in", ids), ("target", "in", ids)])

@@ -92,3 +92,23 @@ def test_a_page_is_the_same_in_every_process(seed_build, tmp_path):
         assert r.returncode == 0, r.stderr
         pages.append(out.read_bytes())
     assert pages[0] == pages[1]
+
+
+def test_report_of_a_jurisdiction_has_its_pages_as_the_whole_report_draws_them(seed_build, tmp_path):
+    r = run("report", "--graph", str(seed_build), "-j", "浙江省", "--out", str(tmp_path / "zj"))
+    assert r.returncode == 0, r.stderr
+    # 浙江省 itself, 温州市 2019 and 2022, 台州市 2022, 温州市's continuity, both cities' unit-theme
+    # networks and the 5 busiest units.
+    assert r.stdout == f"{tmp_path / 'zj' / 'index.html'}: 12 explorer pages, 9 plot files\n"
+    assert run("report", "--graph", str(seed_build), "--out", str(tmp_path / "all")).returncode == 0
+    pages = sorted(p.name for p in (tmp_path / "zj" / "views").iterdir())
+    assert pages[:7] == ["330300_2019.html", "330300_2022.html", "330300_continuity.html",
+                         "330300_unit_theme.html", "331000_2022.html", "331000_unit_theme.html", "full.html"]
+    for name in pages[:6]:
+        assert (tmp_path / "zj" / "views" / name).read_bytes() == (tmp_path / "all" / "views" / name).read_bytes()
+    index = (tmp_path / "zj" / "index.html").read_text(encoding="utf-8")
+    assert "浙江省 全部 All its plans" in index and "自贡市" not in index
+    r = run("plot", "--graph", str(seed_build), "-j", "温州市", "--out", str(tmp_path / "p"))
+    assert r.returncode == 0, r.stderr
+    themes = (tmp_path / "p" / "themes.csv").read_text(encoding="utf-8")
+    assert "温州市" in themes and "台州市" not in themes

@@ -67,13 +67,17 @@ def viz(graph_dir, jurisdiction, year, unit, theme, role, view_name, max_nodes, 
 
 @click.command("plot")
 @graph_option
+@_jurisdiction
 @click.option("--top", type=int, default=20, show_default=True, help="Units in the workload plot.")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write.")
-def plot(graph_dir, top, out):
-    """Plot tasks per theme/year/jurisdiction, unit workload and continuity (PNG, HTML, CSV)."""
+def plot(graph_dir, jurisdiction, top, out):
+    """Plot tasks per theme/year/jurisdiction, unit workload and continuity (PNG, HTML, CSV).
+
+    With --jurisdiction, of its plans and those of the divisions under it only.
+    """
     from .plots import plot as plot_
 
-    r = plot_(load_graph_for(graph_dir), out, top)
+    r = plot_(load_graph_for(graph_dir, jurisdiction), out, top)
     for f in r.files:
         click.echo(str(f))
     for name, note in r.notes.items():
@@ -82,15 +86,21 @@ def plot(graph_dir, top, out):
 
 @click.command("report")
 @graph_option
+@_jurisdiction
 @click.option("--top-units", type=int, default=5, show_default=True, help="Busiest units that get a page.")
 @click.option("--max-nodes", type=int, default=DEFAULT_MAX_NODES, show_default=True,
               help="Drawing limit of each explorer page (0: no limit).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write.")
-def report(graph_dir, top_units, max_nodes, out):
-    """Write a report folder: index.html with figures, plots and links to explorer pages."""
+def report(graph_dir, jurisdiction, top_units, max_nodes, out):
+    """Write a report folder: index.html with figures, plots and links to explorer pages.
+
+    With --jurisdiction, of its plans and those of the divisions under it only: a build of many
+    jurisdictions gets a page per jurisdiction-year, so report a province or a city of a national one.
+    """
     from .report import report as report_
 
-    r = report_(load_graph_for(graph_dir), out, top_units, max_nodes or None)
+    r = report_(load_graph_for(graph_dir, jurisdiction), out, top_units, max_nodes or None,
+                jurisdiction=jurisdiction)
     click.echo(f"{r.index}: {len(r.views)} explorer pages, {len(r.plots)} plot files")
 
 

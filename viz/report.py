@@ -65,7 +65,7 @@ def _jurisdiction_years(g: nx.MultiDiGraph) -> list[tuple[str, str, int, int]]:
 
 
 def report(g: nx.MultiDiGraph, out: str | Path, top_units: int = 5, max_nodes: int | None = DEFAULT_MAX_NODES,
-           title: str = "政务公开任务图谱 mandategraph report") -> ReportResult:
+           title: str = "政务公开任务图谱 mandategraph report", jurisdiction: str | None = None) -> ReportResult:
     """Write the report folder ``out`` for graph ``g``; see the module docstring.
 
     Parameters
@@ -74,6 +74,10 @@ def report(g: nx.MultiDiGraph, out: str | Path, top_units: int = 5, max_nodes: i
         How many of the busiest units get a neighbourhood page.
     max_nodes : int or None
         Drawing limit of every explorer page.
+    jurisdiction : str, optional
+        Report this jurisdiction (and the divisions under it) only, e.g. of
+        ``g`` read with :func:`~mandategraph.viz.commands.load_graph_for`:
+        its first page is the jurisdiction's instead of the whole graph's.
     """
     out = Path(out)
     (out / "views").mkdir(parents=True, exist_ok=True)
@@ -89,7 +93,12 @@ def report(g: nx.MultiDiGraph, out: str | Path, top_units: int = 5, max_nodes: i
         extra = f" — grouped: {r.nodes:,} of {r.view.source_nodes:,} nodes" if r.view.cut else f" — {r.nodes:,} nodes"
         links.append((section, f"views/{name}", text + extra))
 
-    page("full.html", "全部图谱 The whole graph", "全图 Whole graph", "full", Filters())
+    if jurisdiction is None:
+        page("full.html", "全部图谱 The whole graph", "全图 Whole graph", "full", Filters())
+    else:
+        title = f"{title} · {jurisdiction}"
+        page("full.html", f"{jurisdiction} 全部 All its plans", "全图 Whole graph", "full",
+             Filters(jurisdiction=jurisdiction))
     jys = _jurisdiction_years(g)
     for j, code, y, _ in jys:
         page(f"{_slug(code)}_{y}.html", f"{j} {y}", "行政区·年度 Jurisdiction-year", "full", Filters(jurisdiction=j, year=y))
