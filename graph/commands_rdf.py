@@ -26,8 +26,10 @@ DEFAULT_BASE = "https://w3id.org/mandategraph/"  # = rdf_vocab.DEFAULT_BASE; not
 if "oxigraph" not in STORES:
     register_store("oxigraph", "sparql", "mandategraph.graph.sparql_store:BuildStore", opener=True)
 
+
 def announce_store_load(graph_dir: str) -> None:
     """Say on stderr that the embedded SPARQL store is about to be loaded, which takes minutes for a big build."""
+    from ..errors import ReadError
     from .sparql_store import store_is_current, store_path
     from .tables import tables_of
 
@@ -35,7 +37,7 @@ def announce_store_load(graph_dir: str) -> None:
         if store_is_current(graph_dir):
             return
         size = sum(f.stat().st_size for f in tables_of(graph_dir).glob("*.parquet"))
-    except Exception:  # a folder that is not a build: the query itself reports it
+    except (ReadError, OSError):  # a folder that is not a build: the query itself reports it
         return
     click.echo(f"loading the embedded SPARQL store {store_path(graph_dir)} from the tables ({size / 1e6:,.0f} MB of "
                "Parquet; once, until the tables change: ~8 minutes for a national build)", err=True)

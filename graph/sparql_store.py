@@ -42,7 +42,8 @@ from .rdf_vocab import DEFAULT_BASE
 from .tables import tables_of
 
 __all__ = ["STORE_KINDS", "EmbeddedStore", "load_store", "substitute", "sparql_literal", "python_value",
-           "store_path", "store_is_current", "ensure_store", "open_graph_store", "run_sparql", "run_library_query", "BuildStore", "STORE_DIR"]
+           "store_path", "store_is_current", "ensure_store", "open_graph_store", "run_sparql", "run_library_query",
+           "BuildStore", "STORE_DIR"]
 
 STORE_DIR = "sparql.oxigraph"  # inside a build folder
 STORE_KINDS = ("oxigraph", "oxrdflib", "rdflib")
