@@ -25,11 +25,11 @@ from pathlib import Path
 import networkx as nx
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ..errors import ReadError, StoreError
 from .arrow_text import ARROW_STRING, any_true, as_text, text_bytes, text_join
 from .schema import DOUBLE, EDGES, INT, NODES, STRING, STRINGS
+from .tables import edge_frames, node_frames, open_table, tables_of
 
 __all__ = ["ARRAY_DELIMITER", "BATCH_ROWS", "write_admin_csv", "admin_header"]
 
@@ -125,10 +125,7 @@ def _batches_of_frames(frames: dict, table: _Table) -> Iterator[pa.RecordBatch]:
 
 
 def _batches_of_file(path: Path, table: _Table) -> Iterator[pa.RecordBatch]:
-    try:
-        f = pq.ParquetFile(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise ReadError(str(path), f"cannot read the table: {exc}") from None
+    f = open_table(path)
     missing = [c for c in table.columns if c not in f.schema_arrow.names]
     if missing:
         raise ReadError(str(path), f"no column {', '.join(missing)}: written by another version? Build again")
@@ -137,14 +134,10 @@ def _batches_of_file(path: Path, table: _Table) -> Iterator[pa.RecordBatch]:
 
 def _sources(source: nx.MultiDiGraph | str | Path) -> Iterator[tuple[_Table, Iterable[pa.RecordBatch], str]]:
     if isinstance(source, nx.Graph):
-        from .tables import edge_frames, node_frames
-
         frames = {"nodes": node_frames(source), "edges": edge_frames(source)}
         for table in _tables():
             yield table, _batches_of_frames(frames, table), ""
         return
-    from .tables import tables_of
-
     folder = tables_of(source)
     for table in _tables():
         path = folder / f"{table.file}.parquet"

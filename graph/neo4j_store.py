@@ -38,10 +38,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 import networkx as nx
 
-from ..errors import ReadError, StoreError
+from ..errors import StoreError
 from .neo4j_admin import ARRAY_DELIMITER, write_admin_csv
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
-from .tables import edge_frames, node_frames, tables_of
+from .tables import edge_frames, node_frames, open_table, tables_of
 
 __all__ = ["Batch", "PushReport", "constraint_statements", "node_statement", "edge_statement",
            "write_batches", "TableBatches", "batches_digest", "apply_batches", "resolve_connection", "push",
@@ -164,13 +164,7 @@ class TableBatches:
         self._parts += [(f"rel:{s.type}", edge_statement(s), f"edges_{s.type}", s.properties, True) for s in EDGES]
 
     def _file(self, stem: str):
-        import pyarrow.parquet as pq
-
-        path = self.folder / f"{stem}.parquet"
-        try:
-            return pq.ParquetFile(path)
-        except OSError as exc:
-            raise ReadError(str(path), f"cannot read the table: {exc}") from None
+        return open_table(self.folder / f"{stem}.parquet")
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """Rows and batches per statement (``node:Task``, ``rel:LEADS``, …), from the tables' metadata."""

@@ -272,10 +272,13 @@ def store_path(graph_dir: str | Path) -> Path:
 
 def store_is_current(graph_dir: str | Path, base: str = DEFAULT_BASE) -> bool:
     """Whether the build's embedded store exists and was made from its tables as they are (no load due)."""
-    stamp_file = store_path(graph_dir) / _STAMP
+    return _stamped(store_path(graph_dir), _fingerprint(Path(graph_dir), base))
+
+
+def _stamped(store: Path, stamp: dict) -> bool:
     try:
-        return json.loads(stamp_file.read_text(encoding="utf-8")) == _fingerprint(Path(graph_dir), base)
-    except (ValueError, OSError):
+        return json.loads((store / _STAMP).read_text(encoding="utf-8")) == stamp
+    except (ValueError, OSError):  # no store, or an unreadable stamp: (re)build
         return False
 
 
@@ -290,7 +293,7 @@ def ensure_store(graph_dir: str | Path, base: str = DEFAULT_BASE) -> Path:
     graph_dir = Path(graph_dir)
     stamp = _fingerprint(graph_dir, base)
     target = store_path(graph_dir)
-    if store_is_current(graph_dir, base):  # an unreadable stamp means rebuild
+    if _stamped(target, stamp):
         return target
     import pyoxigraph as ox
 

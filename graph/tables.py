@@ -19,8 +19,8 @@ from ..errors import ReadError
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS, node_spec
 
 __all__ = ["node_frames", "edge_frames", "write_tables", "write_edge_tables", "read_tables", "read_table", "load_graph",
-           "load_divisions", "count_ends", "graph_from_frames", "default_value", "fold_pending", "tables_of",
-           "parquet_options", "PENDING_NAME"]
+           "load_divisions", "count_ends", "open_table", "graph_from_frames", "default_value", "fold_pending",
+           "tables_of", "parquet_options", "PENDING_NAME"]
 
 # Row changes `mandategraph add` committed and has not written into the table files yet (in tables/).
 PENDING_NAME = "pending.json"
@@ -272,11 +272,15 @@ def load_graph(folder: str | Path, jurisdictions: Iterable[str] | None = None) -
 
     nodes = {spec.label: nodes_of(spec, [("jurisdiction", "in", names)] if "jurisdiction" in spec.properties
                                   else None) for spec in NODES}
-    units = set(nodes["Unit"]["id"]) | _ends(folder, ("LEADS", "ASSISTS"), set(nodes["Task"]["id"]), "target")
+    tasks = set(nodes["Task"]["id"])
+    units = set(nodes["Unit"]["id"])
+    for mandate in ("LEADS", "ASSISTS"):
+        units |= _ends(_edge_keys(folder, mandate), tasks, "target")
+    member_of = _edge_keys(folder, "MEMBER_OF")
     for _step in range(2):
-        units |= _ends(folder, ("MEMBER_OF",), units, "source") | _ends(folder, ("MEMBER_OF",), units, "target")
+        units |= _ends(member_of, units, "source") | _ends(member_of, units, "target")
     nodes["Unit"] = nodes_of(node_spec("Unit"), [("id", "in", sorted(units))])
-    cited = _ends(folder, ("CITES",), set(nodes["Task"]["id"]), "source")
+    cited = _ends(_edge_keys(folder, "CITES"), tasks, "source")
     nodes["Instrument"] = nodes_of(node_spec("Instrument"), [("id", "in", sorted(cited))])
     ids = sorted({i for df in nodes.values() for i in df["id"]})
     edges = {spec.type: read_table(folder / f"edges_{spec.type}.parquet", spec.properties,
@@ -285,17 +289,30 @@ def load_graph(folder: str | Path, jurisdictions: Iterable[str] | None = None) -
     return graph_from_frames(nodes, edges)
 
 
-def _ends(folder: Path, types: Iterable[str], ids: set, at: str) -> set:
-    """The other ends of the edges of ``types`` whose ``at`` end ("source" or "target") is in ``ids``."""
-    import pyarrow.compute as pc
+def _edge_keys(folder: Path, edge_type: str) -> pa.Table:
+    """The ``source`` and ``target`` columns of an edge table."""
     import pyarrow.parquet as pq
 
+    return pq.read_table(folder / f"edges_{edge_type}.parquet", columns=["source", "target"])
+
+
+def _ends(keys: pa.Table, ids: set, at: str) -> set:
+    """The other ends of the edges (``keys``: :func:`_edge_keys`) whose ``at`` end ("source" or "target") is
+    in ``ids``."""
+    import pyarrow.compute as pc
+
     other = "target" if at == "source" else "source"
-    out: set = set()
-    for type_ in types:
-        t = pq.read_table(folder / f"edges_{type_}.parquet", columns=["source", "target"])
-        out.update(t.filter(pc.is_in(t.column(at), pa.array(sorted(ids), pa.string()))).column(other).to_pylist())
-    return out
+    return set(keys.filter(pc.is_in(keys.column(at), pa.array(sorted(ids), pa.string()))).column(other).to_pylist())
+
+
+def open_table(path: Path):
+    """A table's Parquet file, opened for its metadata and batches; a ReadError naming it if it cannot be."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ReadError(str(path), f"cannot read the table: {exc}") from None
 
 
 def count_ends(folder: str | Path, edge_type: str, end: str = "target") -> dict[str, int]:
