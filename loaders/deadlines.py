@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .model import Deadline
 
-__all__ = ["parse_deadline", "find_milestones"]
+__all__ = ["parse_deadline", "find_milestones", "looks_like_deadline"]
 
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
            "十一": 11, "十二": 12}
@@ -87,3 +87,20 @@ def find_milestones(text: str) -> list[str]:
     if "月" not in text and "年底" not in text and "年内" not in text and "年末" not in text:
         return []
     return [m.group(0) for m in _MILESTONE.finditer(text) if len(m.group(0)) > 2]
+
+
+_DEADLINE_TOKEN = (r"(?:(?:\d{4}\s*年\s*)?(?:(?:\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月(?:份)?(?:\s*\d{1,2}\s*日)?|第?[一二三四1-4]\s*季度|上半年|下半年|"
+                   r"年底|年末|年内|年中|全年|年度内|全年度)(?:底|末|中旬|上旬|下旬)?(?:前|以前|之前)?(?:完成)?|\d{4}\s*年(?:底|内|末)?(?:前)?|"
+                   r"长期(?:坚持|推进)?|持续(?:推进|开展|实施|更新)?|常态化(?:推进|开展|公开)?|每年度?|每季度|每半年|每月|每周|定期|"
+                   r"及时|按时|实时|动态(?:调整|更新)?|随时|立即|适时|[\d]{4}[-./]\d{1,2}(?:[-./]\d{1,2})?)")
+_DEADLINE_CELL = re.compile(rf"^{_DEADLINE_TOKEN}(?:[、，,和及至到—~-]+{_DEADLINE_TOKEN})*[。.]?$")
+
+
+def looks_like_deadline(cell: str) -> bool:
+    """Whether a table cell is a deadline (年底前, 2024年10月, 长期坚持, 每年度 …).
+
+    >>> [looks_like_deadline(c) for c in ("三季度前", "2022年10月", "持续推进", "每年度", "市财政局", "已完成")]
+    [True, True, True, True, False, False]
+    """
+    c = "".join(cell.split())
+    return 0 < len(c) <= 30 and bool(_DEADLINE_CELL.match(c))

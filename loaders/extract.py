@@ -15,23 +15,19 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from ..errors import MandateGraphError, ParseError
-from .deadlines import find_milestones, parse_deadline
+from .deadlines import find_milestones, looks_like_deadline, parse_deadline
 from .instruments import find_instruments
 from .lines import compact, heading
 from .metadata import read_metadata
 from .model import DocumentMeta, Extraction, Membership, Task, UnitRef, Unplaced
 from .reading import RawDocument, read_document
-from .roles import LEAD, is_responsibility_slot, parse_slot
+from .roles import DEADLINE_LABEL, LEAD, UNIT_LABEL, is_responsibility_slot, parse_slot, read_slot
 from .structure import Item, Parsed, walk
-from .tables import Table, column_roles, fill_merged, row_group_key
+from .tables import Record, Table, assign_cells, cell_kind, column_roles, fill_merged, row_group_key
 from .units import iter_units
 
 __all__ = ["extract_text", "extract_file", "iter_extract", "extract_files"]
 
-# A parenthetical, with one level of nested brackets (市委宣传部(市新闻办)).
-# Greedy, not lazy: the content cannot run past a closing bracket either way,
-# so both find the same slots, and greedy needs no retry at each character.
-_PAREN = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300})[)）]")
 _SENTENCE_END = "。；;！!？?"
 _SPACES = re.compile(r"[ \t\u3000]*")
 _SLOT_STOP = re.compile(r"[ \t\u3000]*[。；;]")  # the full stop that closes a slot's clause
@@ -57,28 +53,58 @@ class _Region:
         return self.offsets[k] + (pos - self.starts[k])
 
 
+_OPENERS = {"(": ")", "（": "）", "〔": "〕", "[": "]", "【": "】"}
+_CLOSERS = frozenset(")）〕]】")
+_BRACKET_MARKS = re.compile(r"[(（〔\[【)）〕\]】]")
+
+
+def _bracket_groups(text: str, limit: int = 400) -> Iterator[tuple[int, int, str]]:
+    """Top-level bracketed groups of a text, any of ( （ 〔 [ 【, nested or
+    not: ``(start, end, content)``. A group left open runs to no end and is
+    not yielded (an excerpt cut inside its unit list)."""
+    depth, start = 0, -1
+    for m in _BRACKET_MARKS.finditer(text):
+        i, ch = m.start(), m.group(0)
+        if ch in _OPENERS:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                if i - start - 1 <= limit:
+                    yield start, i + 1, text[start + 1: i]
+                start = -1
+
+
 def _slots(text: str) -> list[tuple[int, int, str]]:
     """Responsibility parentheticals in an item's text: (start, end, content)."""
     out = []
     n = len(text)
-    for m in _PAREN.finditer(text):
-        content = m.group(1)
+    for start, end, content in _bracket_groups(text):
         if not is_responsibility_slot(content):
             continue
         # The characters around the slot, spaces skipped (looked up in place:
         # copying the text before and after each slot made long items quadratic).
-        b = m.start()
+        b = start
         while b and text[b - 1] in " \n\t\u3000":
             b -= 1
-        a = _SPACES.match(text, m.end()).end()
-        if not b or text[b - 1] in _SENTENCE_END or a == n or text[a] in _SENTENCE_END or text[a] == "\n":
-            out.append((m.start(), m.end(), content))
+        a = _SPACES.match(text, end).end()
+        if not b or text[b - 1] in _SENTENCE_END or a == n or text[a] in _SENTENCE_END or text[a] == "\n" \
+                or _starts_sentence(text, a):
+            out.append((start, end, content))
     return out
 
 
-_LABELLED = re.compile(r"(?:^|(?<=[。；;]))[ \t\u3000]*(?:【)?(牵头单位|牵头部门|主责单位|责任单位|责任部门|配合单位|配合部门|协办单位|"
-                       r"完成时限|完成时间|时间要求|时限要求|时间节点)(?:】)?\s*[:：]([^\n；;]*)", re.M)
-_DEADLINE_LABELS = ("完成时限", "完成时间", "时间要求", "时限要求", "时间节点")
+def _starts_sentence(text: str, a: int) -> bool:
+    """Whether a slot glued to the next words closes its sentence all the same:
+    the words after it start a new item-like sentence (生态环境部's
+    "(监测司、大气司) 实时公开…" runs slots and sentences together)."""
+    return a < len(text) and text[a] not in "，,、的和及与或" and text[a - 1:a] in " \u3000"
+
+
+_LABELLED = re.compile(rf"(?:^|(?<=[。；;]))[ \t\u3000]*(?:【)?({UNIT_LABEL}|{DEADLINE_LABEL})(?:】)?\s*[:：]([^\n；;]*)", re.M)
+_DEADLINE_LABELS = re.compile(rf"^{DEADLINE_LABEL}$")
 
 
 def _carries_own_task(text: str) -> bool:
@@ -101,13 +127,16 @@ def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
     ('牵头单位:市财政局,配合单位:市审计局', '2023年6月底前')
     """
     spans, units, deadline = [], [], ""
+    inside = [(a, b) for a, b, _ in _bracket_groups(text)]
     for m in _LABELLED.finditer(text):
-        if m.group(1) in _DEADLINE_LABELS:
+        if any(a < m.start(1) < b for a, b in inside):
+            continue  # a label of a parenthetical slot, read with its slot
+        if _DEADLINE_LABELS.match(m.group(1)):
             deadline = m.group(2).strip()
         else:
             units.append(f"{m.group(1)}:{m.group(2).strip()}")
         spans.append((m.start(), m.end()))
-    return spans, ",".join(units), deadline
+    return spans, "；".join(units), deadline
 
 
 def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> list[Task]:
@@ -140,17 +169,19 @@ def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> li
         group = text[g_start:g_end]
         if slot is not None:
             body = text[g_start: slot[0]] + text[slot[1]: g_end]
-            lead, assist = parse_slot(slot[2], LEAD, aliases)
+            reading = read_slot(slot[2], LEAD, aliases)
+            lead, assist = list(reading.lead), list(reading.assist)
+            slot_deadline = reading.deadline
             evidence = compact(text[slot[0]: slot[1]])
         else:
             body = group
-            lead, assist, evidence = [], [], ""
+            lead, assist, evidence, slot_deadline = [], [], "", ""
         clean = compact(body).lstrip(_LEADING_PUNCT)
         if labelled:
             clean = clean.rstrip("；;，,、")
         if not clean:
             continue
-        deadline = None
+        deadline = parse_deadline(slot_deadline, meta.year) if slot_deadline else None
         if label_units or label_deadline:
             last = part == len(groups) - 1
             if label_units and (slot is None or last):
@@ -171,11 +202,78 @@ def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> li
     return tasks
 
 
+def _is_unit_cell(cell: str) -> bool:
+    r = read_slot(cell, LEAD)
+    return bool(r.lead or r.assist) and r.understood
+
+
+def _cells_of(table: Table, roles: list[str]) -> list[Record]:
+    """The rows of a table without a 序号 column, rebuilt from what each cell holds."""
+    def kinds(cells, start, end, line):
+        return [(c, cell_kind(c, _is_unit_cell, looks_like_deadline), start, end, line) for c in cells]
+
+    if table.encoding == "cells":
+        return assign_cells([x for r in table.rows for x in kinds(r.cells, r.start, r.end, r.line)], roles)
+    out: list[Record] = []
+    for r in table.rows:
+        out += assign_cells(kinds(r.cells, r.start, r.end, r.line), roles, rows_are_lines=True)
+    return out
+
+
+def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -> list[Task]:
+    """Tasks of a table read by content (:func:`_cells_of`): the text column's
+    cell is the task (else the task-name cell), the unit columns its mandates."""
+    text_cols = [c for c, r in enumerate(roles) if r == "text"]
+    group_cols = [c for c, r in enumerate(roles) if r == "group"]
+    unit_cols = [(c, r) for c, r in enumerate(roles) if r in ("lead", "assist")]
+    deadline_col = roles.index("deadline") if "deadline" in roles else None
+    section: list[str] = []
+    tasks = []
+    for rec in _cells_of(table, roles):
+        heads = rec.heads + [rec.cells[c] for c in group_cols if c in rec.cells]
+        for h in heads:
+            hh = heading(compact(h))
+            key = hh[1] if hh else compact(h)
+            rank = hh[0] if hh else 0
+            section = [p for p in section if 0 < _rank_of(p) < rank] + [key] if rank else [key]
+        texts = [rec.cells[c] for c in text_cols if c in rec.cells]
+        raw_text = texts[0] if texts else (heads[-1] if heads and rec.cells.keys() & {c for c, _ in unit_cols} else "")
+        if not raw_text and rec.number and heads:
+            raw_text = heads[-1]
+        if not compact(raw_text):
+            continue
+        marker = rec.number
+        h = heading(raw_text.strip())
+        if h and h[0] >= 2 and h[2].strip():
+            marker = marker or h[1].rstrip(".")
+            raw_text = h[2]
+        text = compact(raw_text)
+        if raw_text is (heads[-1] if heads else None):
+            section = section[:-1]
+        lead, assist, evidence = _row_units(tuple((rec.cells[c], role) for c, role in unit_cols if c in rec.cells), aliases)
+        deadline = parse_deadline(rec.cells[deadline_col], meta.year) if deadline_col in rec.cells else None
+        path = [*section, marker] if marker else [*section]
+        tasks.append(Task(
+            document=meta.source, jurisdiction=meta.jurisdiction.name, year=meta.year, source="table",
+            path=path, marker=marker, text=text, lead=lead, assist=assist, deadline=deadline,
+            span=(rec.start, rec.end), evidence=evidence, instruments=find_instruments(text),
+            milestones=find_milestones(text), table=table.title,
+        ))
+    return tasks
+
+
 def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task], list[Unplaced]]:
     roles = column_roles(table.header)
     unplaced: list[Unplaced] = []
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
+    if table.encoding == "cells" or (table.encoding == "pipe" and "number" not in roles):
+        return _record_tasks(table, roles, meta, aliases), unplaced
+    if table.encoding == "pipe":
+        n = len(roles)
+        for r in table.rows:
+            if len(r.cells) > n:  # a cell split by its own bars: the last column takes the rest
+                r.cells[n - 1:] = ["".join(r.cells[n - 1:])]
     linecells = table.encoding == "linecells"
     heads: list[list[tuple[int, str, str]]] = []  # a one-cell-per-line row's section headings
     if linecells:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from .model import Jurisdiction
 
-__all__ = ["DivisionTable", "division_table", "resolve", "find_in_text"]
+__all__ = ["DivisionTable", "division_table", "resolve", "lookup", "find_in_text"]
+
+_CODE = re.compile(r"\d{6}")
 
 
 @dataclass(frozen=True)
@@ -74,22 +76,104 @@ def _display_name(table: DivisionTable, code: str) -> str:
     return name
 
 
-def resolve(name: str, context: str = "") -> Jurisdiction:
-    """The jurisdiction called ``name``; ``context`` text disambiguates.
+def resolve(name: str, context: str = "", *, strict: bool = False) -> Jurisdiction:
+    """The jurisdiction called ``name`` (or whose GB/T 2260 code it is); ``context`` text disambiguates.
+
+    Not strict (what a document's own text is read with), a name shared by
+    several divisions gives the one ``context`` supports best, and an unknown
+    name a jurisdiction without a code. ``strict=True`` (what a user passes)
+    never guesses: see :func:`lookup`.
 
     >>> j = resolve("荣县"); (j.code, j.level, [n for _, n in j.parents])
     ('510321', 'county', ['自贡市', '四川省'])
-    >>> resolve("济南市市中区").code
-    '370103'
+    >>> resolve("济南市市中区").code, resolve("370103").name
+    ('370103', '济南市市中区')
     >>> resolve("不存在的地方").code
     ''
     """
+    if strict:
+        return lookup(name)
     table = division_table()
+    if _CODE.fullmatch(name) and name in table.by_code:
+        return table.jurisdiction(name, _display_name(table, name))
     found = _candidates(table, name)
     if not found:
         return Jurisdiction(name=name)
     code = _pick(table, found, name + context)
     return table.jurisdiction(code, _display_name(table, code))
+
+
+def lookup(name: str) -> Jurisdiction:
+    """The one division ``name`` names exactly: a GB/T 2260 code (``370103``),
+    a division name (``温州市``), or a name with its city and/or province in
+    front (``济南市市中区``, ``山东省济南市市中区``). Nothing is guessed.
+
+    A province and the city of the same name under it (北京市 110000 and
+    110100) are one name: the city is meant, as :func:`resolve` picks it.
+
+    >>> lookup("370103").name, lookup("山东省济南市市中区").code, lookup("北京市").code, lookup("重庆市").code
+    ('济南市市中区', '370103', '110100', '500100')
+    >>> lookup("朝阳区")
+    Traceback (most recent call last):
+    ...
+    mandategraph.errors.JurisdictionError: jurisdiction '朝阳区' is ambiguous: 110105 朝阳区 (北京市), 220104 朝阳区 (长春市, 吉林省); give its code (110105) or its name with its parent's (北京市朝阳区)
+    >>> lookup("温州")
+    Traceback (most recent call last):
+    ...
+    mandategraph.errors.JurisdictionError: unknown jurisdiction '温州': not a GB/T 2260 division name or code (did you mean 温州市?)
+
+    Raises
+    ------
+    JurisdictionError
+        ``name`` is unknown (the message suggests names it begins) or
+        ambiguous (the message lists the candidates with codes and parents).
+    """
+    from ..errors import JurisdictionError
+
+    table = division_table()
+    name = name.strip()
+    if _CODE.fullmatch(name):
+        if name in table.by_code:
+            return table.jurisdiction(name, _display_name(table, name))
+        raise JurisdictionError(name, f"unknown jurisdiction code {name!r}: not in the GB/T 2260 table")
+    codes = set(table.by_name.get(name, ()))
+    for i in range(1, len(name)):
+        head, tail = name[:i], name[i:]
+        for code in table.by_name.get(tail, ()):
+            chain = [n for _, n in table.parents(code)]  # nearest first: city, province
+            heads = {chain[0]} if chain else set()
+            if len(chain) > 1:
+                heads |= {chain[1], chain[1] + chain[0]}
+            if head in heads:
+                codes.add(code)
+    # A province and its same-named city (北京市): the city.
+    codes = {c for c in codes if not any(c in {p for p, _ in table.parents(d)} for d in codes)}
+    if len({c[:2] for c in codes}) == 1 and all(table.by_code[c] == table.by_code.get(c[:2] + "0000") for c in codes):
+        codes = {min(codes)}  # 重庆市: its 市辖区 500100 and 县 500200 are both 重庆市 too
+    if len(codes) == 1:
+        code = codes.pop()
+        return table.jurisdiction(code, _display_name(table, code))
+    if codes:
+        listed = ", ".join(f"{c} {table.by_code[c]} ({', '.join(n for _, n in _distinct_parents(table, c))})"
+                           for c in sorted(codes))
+        first = min(codes)
+        qualified = (_distinct_parents(table, first) or (("", ""),))[0][1] + table.by_code[first]
+        raise JurisdictionError(name, f"jurisdiction {name!r} is ambiguous: {listed}; give its code ({first}) "
+                                      f"or its name with its parent's ({qualified})", candidates=sorted(codes))
+    like = sorted((n for n in table.by_name if n.startswith(name) and n != name), key=lambda n: (len(n), n))
+    if not like and len(name) >= 2:
+        like = sorted((n for n in table.by_name if name in n), key=lambda n: (len(n), n))
+    hint = f" (did you mean {', '.join(like[:5])}?)" if like else ""
+    raise JurisdictionError(name, f"unknown jurisdiction {name!r}: not a GB/T 2260 division name or code{hint}")
+
+
+def _distinct_parents(table: DivisionTable, code: str) -> tuple[tuple[str, str], ...]:
+    # 北京市's districts: the city 110100 and the province 110000 are both 北京市; name it once.
+    out: list[tuple[str, str]] = []
+    for c, n in table.parents(code):
+        if not out or out[-1][1] != n:
+            out.append((c, n))
+    return tuple(out)
 
 
 def _candidates(table: DivisionTable, text: str) -> list[str]:

@@ -1,36 +1,244 @@
-"""Responsibility slots: which units lead and which assist.
+"""Responsibility slots: which units lead, which assist, and the slot's deadline.
 
-A slot is a parenthetical after a sentence (``(市财政局牵头)``), a unit cell of a
-table, or a labelled list (``牵头单位:…,责任单位:…``). Role words follow the
-reading conventions of DESIGN.md.
+One grammar serves every place a plan names who is responsible: a
+parenthetical after a sentence (``(市财政局牵头)``), a unit cell of a table, a
+labelled line (``牵头单位：… 责任单位：…``) or a clause glued to a row.
+
+A slot is a sequence of clauses separated by ``；;。`` (and by ``，,`` where a
+new label or role phrase starts). Each clause is one of
+
+- ``label : value`` — 牵头单位 / 责任科室 / 配合处室 … followed by a unit list,
+  or 完成时限 / 时限要求 … followed by a deadline;
+- ``units + role phrase (+ words)`` — 市财政局牵头, 各部门按职责分工负责,
+  区司法局牵头区级规范性文件公开工作, X会同Y落实;
+- a bare unit list, which takes the role of the label or role phrase that
+  closes it (``A,B负责``) or the slot's default role;
+- a standing note (以下不再列出 …), which names no mandate.
+
+Role words follow DESIGN.md: 牵头 / 主责 / 统筹 / 负责 / 落实 → lead;
+配合 / 协办 / 协助 / 参与 / 会办 / 会同 → assist; a 责任… label is lead unless a
+牵头 label stands in the same slot.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
 from .model import UnitRef
-from .units import clean_unit, iter_units, looks_like_unit, strip_catch_all, unit_names
+from .units import clean_unit, iter_units, looks_like_unit, unit_names
 
-__all__ = ["parse_slot", "is_responsibility_slot", "LEAD", "ASSIST"]
+__all__ = ["parse_slot", "read_slot", "SlotReading", "is_responsibility_slot", "LEAD", "ASSIST",
+           "UNIT_LABEL", "DEADLINE_LABEL"]
 
 LEAD, ASSIST = "lead", "assist"
 
-_LABEL = re.compile(r"(牵头单位|牵头部门|主责单位|主责部门|责任单位|责任部门|配合单位|配合部门|协办单位|协助单位|参与单位)\s*[:：]")
-_ROLE_WORD = re.compile(r"(分别牵头负责|牵头负责|分别牵头|分工负责|分别负责|牵头|主责|负责|配合|协办|协助|参与)(?!单位|部门)")
-_ASSIST_WORDS = ("配合", "协办", "协助", "参与")
+# Label words: an optional level prefix (市级, 区级), a role stem and an office noun.
+_OFFICE = r"(?:单位|部门|处室|科室|司局|处|科|室|主体|领导)"
+UNIT_LABEL = (r"(?:[省市区县州镇乡]级)?(?:牵头|主责|主办|责任|落实|承办|实施|配合|协办|协助|参与|会办|配合责任)" + _OFFICE
+              + r"(?:及责任人)?")
+DEADLINE_LABEL = r"(?:完成时限|完成时间|完成期限|时限要求|时间要求|办结时限|时间节点|时间安排|进度安排|时限)"
+_LABEL = re.compile(rf"({UNIT_LABEL}|{DEADLINE_LABEL})\s*[:：]")
+_DEADLINE_LABEL_RE = re.compile(rf"^{DEADLINE_LABEL}$")
+
+# A role phrase: an optional manner (按职责分工, 分别, 具体 …), a role verb, and
+# what may follow the verb (负责 / 落实 / 实施). The verb decides the role.
+_MANNER = r"(?:按照?(?:各自)?(?:职责|职能|职责分工|工作职责)(?:分工)?|根据职责|依职责|分别|分工|具体|参照|组织|共同|统一)*"
+_VERB = r"(?:牵头|主责|统筹|负责|落实|配合|协办|协助|参与|会办)(?!单位|部门|处室|科室|司局|同志|人)"
+_ROLE_PHRASE = re.compile(rf"{_MANNER}({_VERB})(?:负责|落实|实施|推进|执行)*")
+_ASSIST_VERBS = frozenset(("配合", "协办", "协助", "参与", "会办"))
+_TOGETHER = re.compile(r"会同|协同")  # X会同Y落实: X leads, Y assists
+_STANDING = re.compile(r"以下(?:不再|均|各项)|不再列|下同|同上")
+# "A、B,C。逗号前为牵头单位": the document's own rule for one unit list.
+_COMMA_RULE = re.compile(r"逗号前(?:的)?(?:为|是)牵头单位")
+_AS_LABEL = re.compile(rf"^(?:.*?(?:均需|均由|需|由))?(.+?)(?:均|都)?(?:作为|为|是)({UNIT_LABEL})$")
+_TOP_SEP = re.compile(r"[；;。，,]")
+_STRONG_SEP = frozenset("；;。")
+_OPEN, _CLOSE = "(（〈<《【[〔", ")）〉>》】]〕"
+_LEADING_NOISE = re.compile(r"^(?:由|请|另|并|及|和|其中|各项工作)")
+
+
+@dataclass
+class SlotReading:
+    """What one slot says: units by role, a deadline if it gives one, and
+    whether every clause of it was understood."""
+
+    lead: list[UnitRef] = field(default_factory=list)
+    assist: list[UnitRef] = field(default_factory=list)
+    deadline: str = ""
+    understood: bool = True
+
+    def add(self, refs: list[UnitRef], role: str) -> None:
+        target = self.lead if role == LEAD else self.assist
+        have = {r.raw for r in self.lead} | {r.raw for r in self.assist}
+        for r in refs:
+            if r.raw not in have:
+                target.append(r)
+                have.add(r.raw)
+
+
+def _segments(content: str) -> list[tuple[str, str]]:
+    """Top-level pieces of a slot and the separator that closed each one
+    (brackets protect the separators inside a unit's own name)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(content):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "；;。，,":
+            out.append((content[start:i], ch))
+            start = i + 1
+    out.append((content[start:], ""))
+    return [(s.strip(" \t\n\u3000"), sep) for s, sep in out]
+
+
+def _units(text: str, role_word: str, aliases) -> list[UnitRef] | None:
+    """The units of a unit list, or None when the text is not a unit list."""
+    text = _LEADING_NOISE.sub("", clean_unit(text))
+    if not text:
+        return []
+    refs = list(iter_units(text, role_word, aliases))
+    if not refs or not all(looks_like_unit(r.raw) or r.implied_others and looks_like_unit(r.raw + "单位")
+                           for r in refs):
+        return None
+    return refs
+
+
+def _role_split(segment: str) -> tuple[str, str, str, str] | None:
+    """``(units before, role word, role, units after 会同)`` of a clause with a role phrase."""
+    m = _ROLE_PHRASE.search(segment)
+    if not m:
+        return None
+    before = segment[: m.start()]
+    role = ASSIST if m.group(1) in _ASSIST_VERBS else LEAD
+    together = ""
+    t = _TOGETHER.search(before)
+    if t:
+        before, together = before[: t.start()], before[t.end():]
+    return before, m.group(0), role, together
+
+
+def read_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None) -> SlotReading:
+    """Read one responsibility slot with the clause grammar of this module.
+
+    Readings with the default alias table are remembered and shared: treat
+    the result as read-only.
+
+    >>> r = read_slot("牵头单位：县财政局；责任单位：县数据局、县审计局")
+    >>> [u.raw for u in r.lead], [u.raw for u in r.assist]
+    (['县财政局'], ['县数据局', '县审计局'])
+    >>> r = read_slot("区商务局、西城园管委会负责落实,完成时限:2022年10月")
+    >>> [u.raw for u in r.lead], r.deadline
+    (['区商务局', '西城园管委会'], '2022年10月')
+    >>> r = read_slot("监测司牵头,会同大气司落实")
+    >>> [u.raw for u in r.lead], [u.raw for u in r.assist]
+    (['监测司'], ['大气司'])
+    """
+    if aliases is None:
+        return _read_slot_cached(content, default_role)
+    return _read_slot(content, default_role, aliases)
+
+
+def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | None) -> SlotReading:
+    reading = SlotReading()
+    segments = _segments(content)
+    labels = [m.group(1) for m in _LABEL.finditer(content)]
+    has_lead_label = any(_label_role(l, False) == LEAD and re.search("牵头|主责|主办", l) for l in labels)
+    comma_rule = bool(_COMMA_RULE.search(content))
+    current: tuple[str, str] | None = None  # (role, label) a labelled value continues under
+    pending: list[str] = []  # bare unit lists waiting for the role phrase that closes them
+    first_group = True  # the comma rule: units before the first comma lead
+    in_note = False  # a standing note (以下不再列出, 逗号前为牵头单位 …) runs to the slot's end
+
+    def flush(role: str, word: str) -> None:
+        for p in pending:
+            refs = _units(p, word, aliases)
+            if refs:
+                reading.add(refs, role)
+        pending.clear()
+
+    for seg, sep in segments:
+        if not seg or in_note:
+            continue
+        m = _LABEL.match(seg)
+        if m:
+            flush(default_role, "")
+            label, value = m.group(1), seg[m.end():].strip()
+            if _DEADLINE_LABEL_RE.match(label):
+                current = ("deadline", label)
+                reading.deadline = (reading.deadline + "，" if reading.deadline else "") + value if value else reading.deadline
+                continue
+            current = (_label_role(label, has_lead_label), label)
+            seg = value
+            if not seg:
+                continue
+        if _STANDING.search(seg) or _COMMA_RULE.search(seg):
+            a = _AS_LABEL.match(seg)
+            if a:
+                refs = _units(a.group(1), a.group(2), aliases)
+                if refs:
+                    reading.add(refs, _label_role(a.group(2), has_lead_label))
+            in_note = True
+            continue
+        a = _AS_LABEL.match(seg)
+        if a and _units(a.group(1), a.group(2), aliases):
+            reading.add(_units(a.group(1), a.group(2), aliases), _label_role(a.group(2), has_lead_label))
+            continue
+        split = _role_split(seg)
+        if split is not None:
+            before, word, role, together = split
+            if current is not None and current[0] != "deadline" and not before.strip() and not together:
+                # 牵头单位：X牵头 — the phrase repeats the label's role.
+                pass
+            lead_refs = _units(before, word, aliases) if before.strip() else []
+            if lead_refs is None:
+                reading.understood = False
+                pending.clear()
+                continue
+            flush(role, word)
+            reading.add(lead_refs, role)
+            if together:
+                refs = _units(together, "会同", aliases)
+                if refs:
+                    reading.add(refs, ASSIST)
+            current = None
+            continue
+        if current is not None and current[0] == "deadline":
+            reading.deadline += "，" + seg
+            continue
+        if current is not None:
+            refs = _units(seg, current[1], aliases)
+            if refs is None:
+                reading.understood = False
+                continue
+            role = current[0]
+            if comma_rule and not first_group:
+                role = ASSIST
+            reading.add(refs, role)
+            if comma_rule and sep in "，,":
+                first_group = False
+            continue
+        refs = _units(seg, "", aliases)
+        if refs is None:
+            reading.understood = False
+            continue
+        pending.append(seg)
+    flush(default_role, "")
+    return reading
 
 
 def _label_role(label: str, has_lead_label: bool) -> str:
-    if label.startswith(("牵头", "主责")):
+    if re.search("牵头|主责|主办", label):
         return LEAD
-    if label.startswith("责任"):
-        return ASSIST if has_lead_label else LEAD
-    return ASSIST
+    if re.search("配合|协办|协助|参与|会办", label):
+        return ASSIST
+    return ASSIST if has_lead_label else LEAD  # 责任 / 落实 / 承办 / 实施
 
 
-def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None) -> tuple[list[UnitRef], list[UnitRef]]:
+def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None
+               ) -> tuple[list[UnitRef], list[UnitRef]]:
     """Lead and assist units named in one responsibility slot.
 
     Plans repeat the same unit cells row after row, so slots read with the
@@ -45,62 +253,14 @@ def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str
     >>> [u.raw for u in parse_slot("各地、各部门分别负责")[0]]
     ['各地', '各部门']
     """
-    if aliases is None:
-        lead_t, assist_t = _parse_slot_cached(content, default_role)
-        return list(lead_t), list(assist_t)
-    return _parse_slot(content, default_role, aliases)
+    r = read_slot(content, default_role, aliases)
+    return list(r.lead), list(r.assist)
 
 
 @lru_cache(maxsize=65536)
-def _parse_slot_cached(content: str, default_role: str) -> tuple[tuple[UnitRef, ...], tuple[UnitRef, ...]]:
-    lead, assist = _parse_slot(content, default_role, None)
-    return tuple(lead), tuple(assist)
-
-
-def _parse_slot(content: str, default_role: str, aliases: Mapping[str, str] | None) -> tuple[list[UnitRef], list[UnitRef]]:
-    lead: list[UnitRef] = []
-    assist: list[UnitRef] = []
-
-    def add(segment: str, role: str, word: str) -> None:
-        for ref in iter_units(segment, word, aliases):
-            (lead if role == LEAD else assist).append(ref)
-
-    labels = list(_LABEL.finditer(content))
-    if labels:
-        has_lead = any(m.group(1).startswith(("牵头", "主责")) for m in labels)
-        head = content[: labels[0].start()]
-        if clean_unit(head).strip("，,、；;"):
-            _add_by_role_words(head, default_role, add)
-        for i, m in enumerate(labels):
-            end = labels[i + 1].start() if i + 1 < len(labels) else len(content)
-            add(content[m.end(): end], _label_role(m.group(1), has_lead), m.group(1))
-        return _dedupe(lead), _dedupe(assist)
-    _add_by_role_words(content, default_role, add)
-    return _dedupe(lead), _dedupe(assist)
-
-
-def _add_by_role_words(content: str, default_role: str, add) -> None:
-    prev = 0
-    for m in _ROLE_WORD.finditer(content):
-        segment = content[prev: m.start()]
-        word = m.group(1)
-        role = ASSIST if word in _ASSIST_WORDS else LEAD
-        if clean_unit(segment).strip("，,、；;"):
-            add(segment, role, word)
-        prev = m.end()
-    rest = content[prev:]
-    if clean_unit(rest).strip("，,、；;"):
-        add(rest, default_role, "")
-
-
-def _dedupe(refs: list[UnitRef]) -> list[UnitRef]:
-    seen: set[str] = set()
-    out = []
-    for r in refs:
-        if r.raw not in seen:
-            seen.add(r.raw)
-            out.append(r)
-    return out
+def _read_slot_cached(content: str, default_role: str) -> SlotReading:
+    # Plans repeat the same unit cells row after row.
+    return _read_slot(content, default_role, None)
 
 
 @lru_cache(maxsize=65536)
@@ -111,12 +271,8 @@ def is_responsibility_slot(content: str) -> bool:
     (True, False, False)
     >>> is_responsibility_slot("市级有关单位,各县〈市、区〉政府办公室")
     True
+    >>> is_responsibility_slot("以下简称《条例》"), is_responsibility_slot("综合处牵头落实,完成时限:2024年10月")
+    (False, True)
     """
-    if _LABEL.search(content):
-        return True
-    stripped = _ROLE_WORD.sub("、", content)
-    pieces = [strip_catch_all(clean_unit(p))[0] for p in unit_names(stripped)]
-    pieces = [p for p in pieces if p]
-    if not pieces:
-        return False
-    return all(looks_like_unit(p) for p in pieces)
+    r = _read_slot_cached(content, LEAD)
+    return bool(r.lead or r.assist) and r.understood

@@ -118,6 +118,13 @@ def walk(text: str) -> Parsed:
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
+        if len(s) <= 24 and s.rstrip("| ").count("|") == 0 and is_header_cell(s):
+            header, j = _cells_header(lines, i)
+            if len(header) >= 3:
+                table, i = _read_cells(lines, header, j, pending_title)
+                parsed.tables.append(table)
+                current, pending_title, in_attachment_list = None, "", False
+                continue
         # --- annexes, attachment lists, titles, signatures ----------------------
         if furniture:
             if annex_marker(s):
@@ -231,8 +238,13 @@ def _pipe_width(line: str) -> int:
 def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
     off, raw = lines[i]
     header = split_pipe(raw)
-    table = Table("pipe", header, title=title, start=off)
     i += 1
+    while i < len(lines) and lines[i][1].lstrip().startswith("|") and _header_like(
+            [c for c in split_pipe(lines[i][1]) if c] + ["序号"]):
+        header += [c for c in split_pipe(lines[i][1]) if c]  # a header row wrapped over lines
+        i += 1
+    header = [c for c in header if c] or header
+    table = Table("pipe", header, title=title, start=off)
     pending: tuple[int, int, str] | None = None  # a row wrapped over lines
     while i < len(lines):
         off, raw = lines[i]
@@ -268,11 +280,9 @@ def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
 
 
 def _add_pipe_row(table: Table, header, raw: str, off: int, line: int, end: int) -> None:
-    cells = split_pipe(raw)
-    if len(cells) > len(header):
-        cells = cells[: len(header) - 1] + ["".join(cells[len(header) - 1:])]
-    cells += [""] * (len(header) - len(cells))
-    table.rows.append(Row(cells, off, off + len(raw), line))
+    # Cells as written: a row with more or fewer cells than the header (a
+    # merged cell left out, a cell split by a PDF) is placed by its content.
+    table.rows.append(Row(split_pipe(raw), off, off + len(raw), line))
 
 
 def _read_tsv(lines, i: int, title: str) -> tuple[Table, int]:
@@ -402,3 +412,75 @@ def _read_linecells(lines, i: int, title: str) -> tuple[Table, int]:
         i += 1
     table.end = table.rows[-1].end if table.rows else table.start
     return table, i
+
+
+def _bare_cell(line: str) -> str:
+    """A one-cell-per-line cell without its closing bar (``工作任务 |``)."""
+    return line.strip(" \t\u3000\xa0").rstrip("|｜│ \t").strip()
+
+
+def _cells_header(lines, i: int) -> tuple[list[str], int]:
+    """Header cells written one per line (bare or closed by ``|``) from line i."""
+    header: list[str] = []
+    j = i
+    while j < len(lines):
+        s = _bare_cell(lines[j][1])
+        if not s:
+            j += 1
+            continue
+        if "|" not in s and is_header_cell(s):
+            header.append(compact(s))
+            j += 1
+            continue
+        break
+    return header, j
+
+
+def _read_cells(lines, header: list[str], i: int, title: str) -> tuple[Table, int]:
+    """A table flattened to one cell per line, with or without closing bars and
+    blank lines, read as one stream of cells (rows are rebuilt from what the
+    cells hold)."""
+    table = Table("cells", header, title=title, start=lines[i - 1][0] if i else 0)
+    names = set(header)
+    cell: list[tuple[int, str]] = []  # the lines of a cell still open (a cell wrapped over lines)
+
+    def close() -> None:
+        if cell:
+            text = "\n".join(t for _, t in cell)
+            table.rows.append(Row([text], cell[0][0], cell[-1][0] + len(cell[-1][1]), line_of[cell[0][0]]))
+            cell.clear()
+
+    line_of: dict[int, int] = {}
+    while i < len(lines):
+        off, raw = lines[i]
+        s = raw.strip(" \t\u3000\xa0")
+        if not s:
+            close()
+            i += 1
+            continue
+        if set(s) <= set("|｜│ "):
+            close()
+            i += 1
+            continue
+        bare = _bare_cell(s)
+        if may_be_furniture(bare) and (is_noise(bare) or annex_marker(bare) or attachment_list(bare)):
+            close()
+            break
+        if bare in names and is_header_cell(bare):
+            close()  # the header repeated on a new page
+            i += 1
+            continue
+        line_of[off] = i + 1
+        cell.append((off, bare))
+        if s.endswith(("|", "｜", "│")) or not _continues(bare):
+            close()
+        i += 1
+    close()
+    table.end = table.rows[-1].end if table.rows else table.start
+    return table, i
+
+
+def _continues(text: str) -> bool:
+    """Whether an unmarked line is cut mid-cell and goes on on the next line
+    (only a line ending without any closing punctuation in a long sentence)."""
+    return False

@@ -17,7 +17,8 @@ from functools import lru_cache
 
 from .lines import compact, heading
 
-__all__ = ["Row", "Table", "HEADER_WORDS", "is_header_cell", "split_pipe", "column_roles", "fill_merged"]
+__all__ = ["Row", "Table", "HEADER_WORDS", "is_header_cell", "split_pipe", "column_roles", "fill_merged",
+           "cell_kind", "Record", "assign_cells"]
 
 HEADER_WORDS = re.compile(
     r"^(?:序号|编号|工作任务|重点任务|主要任务|重点工作|工作事项|任务|任务事项|具体要求|主要内容和要求|主要内容|工作内容|任务内容|工作措施|"
@@ -27,8 +28,24 @@ HEADER_WORDS = re.compile(
 )
 
 
+# What a header cell of the genre looks like beyond the listed words: a short
+# noun phrase ending in a column noun (任务名称, 责任科室, 时限要求, 公开载体 …),
+# with an optional note in brackets (贯彻举措(市上统一要求)).
+_HEADER_SHAPE = re.compile(
+    r"^[\u4e00-\u9fff、]{0,10}(?:任务|事项|要求|内容|单位|部门|科室|处室|司局|时限|时间|期限|序号|编号|领域|类别|目录|载体|"
+    r"情况|措施|举措|备注|目标|名称|责任人|分工|主体|节点|安排|进度)(?:[(（][^()（）]{1,12}[)）])?$")
+
+
 def is_header_cell(cell: str) -> bool:
-    return bool(HEADER_WORDS.match(compact(cell).replace(" ", "")))
+    """Whether a cell reads as a column header.
+
+    >>> is_header_cell("责任科室、责任人"), is_header_cell("贯彻举措(市上统一要求)"), is_header_cell("各成员单位")
+    (True, True, False)
+    """
+    c = compact(cell).replace(" ", "").strip("|｜│ ")
+    if HEADER_WORDS.match(c):
+        return True
+    return len(c) <= 16 and not c.startswith("各") and bool(_HEADER_SHAPE.match(c))
 
 
 @dataclass
@@ -77,6 +94,30 @@ _ROLE_OF = (
 )
 
 
+def _role_by_shape(name: str) -> str:
+    """The role of a header that is not one of the listed words, from its last noun."""
+    core = re.sub(r"[(（][^()（）]*[)）]$", "", name)
+    if re.search(r"领导$|责任人$|载体$|情况$|备注$|目录$", core):
+        return "other"
+    if re.search(r"单位|部门|科室|处室|司局|主体", core):
+        if re.search(r"牵头|主责|主办", core):
+            return "lead"
+        if re.search(r"配合|协办|协助|参与|会办", core):
+            return "assist"
+        return "resp"
+    if re.search(r"时限|时间|期限|节点|进度", core):
+        return "deadline"
+    if re.search(r"要求|内容|措施|举措", core):
+        return "text"
+    if re.search(r"任务|事项|名称", core):
+        return "task"
+    if re.search(r"领域|类别", core):
+        return "group"
+    if re.search(r"序号|编号", core):
+        return "number"
+    return "other"
+
+
 def column_roles(header: list[str]) -> list[str]:
     """What each column holds: number, group, text, lead, assist, deadline or other.
 
@@ -97,7 +138,7 @@ def column_roles(header: list[str]) -> list[str]:
                 roles.append(role)
                 break
         else:
-            roles.append("other")
+            roles.append(_role_by_shape(n))
     has_text = "text" in roles
     has_lead = "lead" in roles
     out = []
@@ -164,3 +205,121 @@ def row_group_key(cell: str) -> str:
     """Marker of a work-task cell (``1.深入解读重要政策`` → ``1.``)."""
     h = heading(cell)
     return h[1] if h else compact(cell)
+
+
+# --- cells read by what they hold -------------------------------------------------------
+
+_NUMBER = re.compile(r"^\d{1,3}[.．、]?$")
+_SHORT_LIMIT = 40
+
+
+def cell_kind(cell: str, is_units, is_deadline) -> str:
+    """What a cell holds: empty, number, deadline, units, heading, short or text.
+
+    ``is_units`` and ``is_deadline`` are the slot grammar's and the deadline
+    reader's tests (passed in, so this module stays below them).
+    """
+    c = compact(cell).strip("|｜│ ")
+    if not c or c in ("—", "——", "-", "--", "/", "无", "／"):
+        return "empty"
+    if _NUMBER.match(c):
+        return "number"
+    if is_deadline(c):
+        return "deadline"
+    if is_units(c):
+        return "units"
+    if heading(c) and len(c) <= _SHORT_LIMIT:
+        return "heading"
+    if len(c) <= _SHORT_LIMIT and not re.search(r"[。；;]", c.rstrip("。；;")):
+        return "short"
+    return "text"
+
+
+_ACCEPTS = {
+    "group": {"heading", "short"},
+    "text": {"text", "heading", "short"},
+    "lead": {"units"},
+    "assist": {"units"},
+    "deadline": {"deadline"},
+    "other": {"short", "text", "heading", "units", "deadline"},
+    "number": set(),
+}
+
+
+@dataclass
+class Record:
+    """One row of a table rebuilt from its cells: the cells by column, and the
+    row's number and section headings met on the way."""
+
+    cells: dict[int, str] = field(default_factory=dict)
+    number: str = ""
+    heads: list[str] = field(default_factory=list)
+    start: int = 0
+    end: int = 0
+    line: int = 0
+
+
+def assign_cells(cells: list[tuple[str, str, int, int, int]], roles: list[str], rows_are_lines: bool = False
+                 ) -> list[Record]:
+    """Put a stream of ``(cell, kind, start, end, line)`` into rows by what each
+    cell holds and the order of the columns.
+
+    A cell goes to the next column (left to right) that accepts its kind; the
+    columns passed over were merged or empty. A cell no column after the
+    current one accepts starts the next row. A row number always starts one.
+    With ``rows_are_lines`` (a ``|`` table, one row per line) the caller
+    passes one line at a time.
+
+    >>> roles = ["group", "text", "lead"]
+    >>> rows = assign_cells([("推进政策公开", "short", 0, 1, 1), ("常态化公开信息。", "text", 1, 2, 2),
+    ...                      ("财政所", "units", 2, 3, 3), ("积极探索渠道。", "text", 3, 4, 4), ("便民中心", "units", 4, 5, 5)], roles)
+    >>> [sorted(r.cells.items()) for r in rows]
+    [[(0, '推进政策公开'), (1, '常态化公开信息。'), (2, '财政所')], [(1, '积极探索渠道。'), (2, '便民中心')]]
+    """
+    out: list[Record] = []
+    rec: Record | None = None
+    p = 0
+    text_cols = [c for c, r in enumerate(roles) if r == "text"]
+
+    def new(start: int, line: int) -> Record:
+        r = Record(start=start, end=start, line=line)
+        out.append(r)
+        return r
+
+    for cell, kind, start, end, line in cells:
+        if kind == "empty":
+            continue
+        if kind == "number":
+            if rec is None or any(c in rec.cells for c in text_cols) or rec.number:
+                rec = new(start, line)
+                p = 0
+            rec.number = compact(cell).rstrip(".．、")
+            rec.end = end
+            continue
+        if rec is None:
+            rec, p = new(start, line), 0
+        q = next((c for c in range(p, len(roles)) if kind in _ACCEPTS.get(roles[c], ())), None)
+        if q is not None and roles[q] == "text" and kind == "text":
+            pass
+        if q is None and kind == "text" and text_cols:
+            t = text_cols[0]
+            held = rec.cells.get(t, "")
+            if held and len(compact(held)) <= _SHORT_LIMIT and not any(
+                    roles[c] in ("lead", "assist", "deadline") for c in rec.cells):
+                # the text column held a short heading: it was the row's section
+                rec.heads.append(held)
+                rec.cells[t] = cell
+                rec.end, p = end, t + 1
+                continue
+        if q is None:
+            if rows_are_lines and rec.cells:
+                # one row per line: an extra cell joins the last column it could
+                continue
+            rec, p = new(start, line), 0
+            q = next((c for c in range(len(roles)) if kind in _ACCEPTS.get(roles[c], ())), None)
+            if q is None:
+                continue
+        rec.cells[q] = cell
+        rec.end = end
+        p = q + 1
+    return out

@@ -28,8 +28,8 @@ __all__ = [
     "UnitPiece",
 ]
 
-_OPEN = "(（〈<《【["
-_CLOSE = ")）〉>》】]"
+_OPEN = "(（〈<《【[〔"
+_CLOSE = ")）〉>》】]〕"
 _SEPARATORS = "、，,；;"
 # The only characters split_units acts on: the scan jumps from one to the next
 # instead of looking at every character of a long unit list in Python.
@@ -39,13 +39,21 @@ _SEPARATOR = re.compile("[" + re.escape(_SEPARATORS) + "]")
 
 # Unit-like endings: what a government unit's name ends with.
 _UNIT_END = re.compile(
-    r"(?:局|委|办|办公室|厅|部|院|会|中心|政府|单位|部门|办事处|街道|乡镇|指挥部|支行|海关|分局|总台|社|队|所|站|处|"
-    r"公司|集团|署|馆|团|组|小组|镇|乡|园区|管委会|机关|法院|检察院|各地|县|区|市|分行|银行|专班|联席会议)$"
+    r"(?:局|委|办|办公室|厅|部|院|会|中心|政府|单位|部门|办事处|街道|街镇|乡镇|指挥部|支行|海关|分局|总台|社|队|所|站|处|科|室|司|"
+    r"公司|集团|署|馆|团|组|小组|镇|乡|园区|园|管委会|管委|机关|法院|检察院|各地|县|区|市|州|旗|盟|分行|银行|专班|联席会议|"
+    r"主体|处室|科室|司局|委员会|工委|党组|协会|学会|联合会|医院|学校|卫生院|电视台|报社|台|中队|大队|支队|总队|派出所|"
+    r"人民政府|政府办|新区|开发区|高新区|经开区|保税区|示范区|试验区|合作区|景区|片区|管理处|服务中心|有关方面)$"
 )
-_BRACKET_TAIL = re.compile(r"[(（〈][^()（）〈〉]{1,20}[)）〉]$")
-_ANY_BRACKET = re.compile(r"[(（〈][^()（）〈〉]*[)）〉]")
+_BRACKET_TAIL = re.compile(r"[(（〈<〔\[【][^()（）〈〉<>〔〕\[\]【】]{1,20}[)）〉>〕\]】]$")
+_ANY_BRACKET = re.compile(r"[(（〈<〔\[【][^()（）〈〉<>〔〕\[\]【】]*[)）〉>〕\]】]")
+# Words a unit's name never holds: a clause that only ends like a unit
+# ("本要点各项工作均需各市") is not one.
+_NOT_A_NAME = re.compile(r"的|要|需|应当|做好|作为|以下|不再|本要点|各项|工作任务|进一步|加强|推进|开展|[“”\"]")
+_SHORT_NAME = re.compile(r"^(?:各[^、]|[^全本我各此该][司科处室局办所站队])$")
 _LIST_SEP = re.compile(r"[、，,；;]")
-_CATCH_ALL = re.compile(r"等(?:其他|其它|有关|相关|各)?(?:部门|单位|机构|部门和单位)?(?:[(（]单位[)）])?$")
+# 等, 等部门, 等有关部门(单位) are catch-alls to drop; "X等相关部门",
+# "X等相关区直部门" are noun phrases kept whole (as the corpus gold reads them).
+_CATCH_ALL = re.compile(r"等(?:有关部门(?:[(（]单位[)）])?|有关单位|有关部门和单位|部门|单位)?$")
 _GROUP = re.compile(r"^各|有关单位|有关部门|相关部门|相关单位|各部门|^\d+个|^[一二三四五六七八九十]+个|各类|全体")
 _PARTY = re.compile(r"^[市县区省州]委(?!市政府)|纪委|党委|党组|组织部|宣传部|统战部|政法委|编办|网信办|改革办|目标绩效办|党校|团[市县区]委|妇联|总工会|共青团")
 _VERTICAL = re.compile(r"税务局|海关|海事局|气象局|调查队|人民银行|^人行|中心支行|银保监|金融监管|烟草专卖局|邮政管理局|国家安全局|消防救援|通信管理局|[^市县区]分局$|市中分局|分局$")
@@ -83,9 +91,9 @@ def unit_names(text: str) -> list[str]:
     >>> unit_names("市委宣传部(市新闻办)、 市发展改革委")
     ['市委宣传部(市新闻办)', '市发展改革委']
     """
-    if not _NESTING.search(text):
-        # No bracket and no line break: every separator splits, so a C split
-        # gives the same pieces as the scan below.
+    if not _NESTING.search(text) and " " not in text and "各" not in text:
+        # No bracket, line break, space or group head: every separator splits,
+        # so a C split gives the same pieces as the scan below.
         return [name for name in (p.strip(_PIECE_SPACE) for p in _SEPARATOR.split(text)) if name]
     return [text[a:b] for a, b in _piece_spans(text)]
 
@@ -121,7 +129,52 @@ def _piece_spans(text: str) -> list[tuple[int, int]]:
                 flush(i)
                 start = i + 1
     flush(len(text))
-    return spans
+    return _merge_group_heads(text, _split_spaced(text, spans))
+
+
+# "各区、县(市)政府", "各市〔州〕、县〔市、区〕政府": a leading 各 over a 、-list
+# of levels that share one head noun is one group unit, not 各区 + 县(市)政府.
+_LEVEL_HEAD = re.compile(r"^各[省市州县区乡镇旗盟](?:[(（〔<〈][^)）〕>〉]*[)）〕>〉])?$")
+_LEVEL_TAIL = re.compile(r"^[省市州县区乡镇旗盟][^各]*$")
+
+
+def _merge_group_heads(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            pa, pb = out[-1]
+            if (_LEVEL_HEAD.match(text[pa:pb]) and "、" in text[pb:a] and _LEVEL_TAIL.match(text[a:b])
+                    and looks_like_unit(clean_unit(text[a:b]))):
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def _split_spaced(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Cut a piece at the spaces between whole unit names ("市发改委 市自然资源局",
+    from a PDF), never inside a name ("各县 (市、 区 ) 政府")."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        piece = text[a:b]
+        if " " not in piece and "\u3000" not in piece:
+            out.append((a, b))
+            continue
+        cuts = [m for m in re.finditer(r"[ \u3000]+", piece)]
+        start = 0
+        kept = []
+        for m in cuts:
+            left, right = clean_unit(piece[start:m.start()]), clean_unit(piece[m.end():])
+            nxt = piece[m.end():m.end() + 1]
+            if left and looks_like_unit(left) and nxt not in _OPEN and right and not right.startswith(tuple(_CLOSE)):
+                # the rest must also begin a unit: its first whole name looks like one
+                first = clean_unit(re.split(r"[ \u3000]+", piece[m.end():])[0])
+                if looks_like_unit(first) or looks_like_unit(right):
+                    kept.append((a + start, a + m.start()))
+                    start = m.end()
+        kept.append((a + start, b))
+        out.extend(kept)
+    return out
 
 
 def clean_unit(raw: str) -> str:
@@ -162,9 +215,16 @@ def looks_like_unit(name: str) -> bool:
     if name in ("各地", "各部门", "各单位", "各县", "各区", "各乡镇"):
         return True
     core = _BRACKET_TAIL.sub("", name)
-    if len(core) < 3 or _LIST_SEP.search(_ANY_BRACKET.sub("", core)):
+    if _NOT_A_NAME.search(core):
         return False
-    if re.search(r"[。！？；：:“”\"]", core):
+    if "、" in core and core.startswith("各"):
+        # a group unit over a list of levels: 各区、县(市)政府
+        core = core.rsplit("、", 1)[1]
+    if len(core) < 3 and not _SHORT_NAME.match(core):
+        return False
+    if _LIST_SEP.search(_ANY_BRACKET.sub("", core)):
+        return False
+    if re.search(r"[。！？；：:]", core):
         return False
     return bool(_UNIT_END.search(core))
 

@@ -178,14 +178,27 @@ def test_latin_gap_starting_at_the_space_equals_the_lookbehind_form(text):
     assert _LATIN_GAP.sub("\x00", text) == reference.sub("\x00", text)
 
 
-@given(st.text(alphabet=st.sampled_from(list("()（）a中、\n")), max_size=80))
-def test_greedy_slot_parenthetical_equals_the_lazy_form(text):
+@given(st.text(alphabet=st.sampled_from(list("()（）〔〕[]a中、\n")), max_size=80))
+def test_bracket_groups_are_the_top_level_groups(text):
+    """Slots may be written in ( （ 〔 [ 【, nested or not: every group found is
+    balanced, and without nesting they are exactly the flat bracket pairs."""
     import re
 
-    from mandategraph.loaders.extract import _PAREN
+    from mandategraph.loaders.extract import _bracket_groups
 
-    lazy = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{0,30}[)）]){1,300}?)[)）]")
-    assert [(m.span(), m.group(1)) for m in _PAREN.finditer(text)] == [(m.span(), m.group(1)) for m in lazy.finditer(text)]
+    groups = list(_bracket_groups(text))
+    for start, end, content in groups:
+        assert text[start + 1:end - 1] == content
+        depth = 0
+        for ch in content:
+            depth += ch in "(（〔[【"
+            depth -= ch in ")）〕]】"
+            assert depth >= 0
+        assert depth == 0
+    assert all(a[1] <= b[0] for a, b in zip(groups, groups[1:]))
+    flat = re.compile(r"[(（〔\[【]([^()（）〔〕\[\]【】]*)[)）〕\]】]")
+    if not re.search(r"[(（〔\[【][^)）〕\]】]*[(（〔\[【]", text):
+        assert [(s, e, c) for s, e, c in groups] == [(m.start(), m.end(), m.group(1)) for m in flat.finditer(text)]
 
 
 @given(st.text(alphabet=st.sampled_from(list("0123456789１年月日底末前内 中")), max_size=40))
