@@ -231,12 +231,19 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
     tasks = []
     for rec in _cells_of(table, roles):
         heads = rec.heads + [rec.cells[c] for c in group_cols if c in rec.cells]
+        texts = [rec.cells[c] for c in text_cols if c in rec.cells]
+        if len(texts) > 1:
+            # Two text-like columns (工作要求 | 工作任务 | 具体要求): the task is the
+            # last one that says a sentence; the shorter ones before it are headings.
+            full = [t for t in texts if len(compact(t)) > 40 or "。" in compact(t).rstrip("。")]
+            keep = full[-1] if full else texts[-1]
+            heads += [t for t in texts if t is not keep and texts.index(t) < texts.index(keep)]
+            texts = [keep]
         for h in heads:
             hh = heading(compact(h))
             key = hh[1] if hh else compact(h)
             rank = hh[0] if hh else 0
             section = [p for p in section if 0 < _rank_of(p) < rank] + [key] if rank else [key]
-        texts = [rec.cells[c] for c in text_cols if c in rec.cells]
         raw_text = texts[0] if texts else (heads[-1] if heads and rec.cells.keys() & {c for c, _ in unit_cols} else "")
         if not raw_text and rec.number and heads:
             raw_text = heads[-1]

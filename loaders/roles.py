@@ -96,8 +96,8 @@ def _segments(content: str) -> list[tuple[str, str]]:
 
 def _units(text: str, role_word: str, aliases) -> list[UnitRef] | None:
     """The units of a unit list, or None when the text is not a unit list."""
-    text = _LEADING_NOISE.sub("", clean_unit(text))
-    if not text:
+    text = _LEADING_NOISE.sub("", text.strip(" \t\n\u3000"))
+    if not clean_unit(text):
         return []
     refs = list(iter_units(text, role_word, aliases))
     if not refs or not all(looks_like_unit(r.raw) or r.implied_others and looks_like_unit(r.raw + "单位")

@@ -98,7 +98,8 @@ def walk(text: str) -> Parsed:
             i += 1
             continue
         # --- tables -------------------------------------------------------------
-        if raw.count("|") >= 2 and _is_pipe_header(raw):
+        if (raw.count("|") >= 2 or raw.count("|") == 1 and i + 1 < n and lines[i + 1][1].lstrip().startswith("|")) \
+                and _is_pipe_header(raw):
             table, i = _read_pipe(lines, i, pending_title)
             parsed.tables.append(table)
             current, pending_title, in_attachment_list = None, "", False
@@ -255,14 +256,14 @@ def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
         if is_noise(s) and "|" not in s.strip("| "):
             break
         if "|" not in raw:
-            if pending is None or _pipe_width(pending[2]) >= len(header):
+            if pending is None or _pipe_width(pending[2]) >= len(header) or pending[2].rstrip().endswith("|"):
                 break
             pending = (pending[0], pending[1], pending[2] + raw)
             i += 1
             continue
         if pending is not None:
             prev_off, prev_line, prev_raw = pending
-            if _pipe_width(prev_raw) < len(header):
+            if _pipe_width(prev_raw) < len(header) and not prev_raw.rstrip().endswith("|"):
                 pending = (prev_off, prev_line, prev_raw + raw)
                 i += 1
                 continue

@@ -322,8 +322,12 @@ def _make_unit_cached(raw_piece: str, role_word: str) -> UnitRef | None:
     return _make_unit(raw_piece, role_word, None)
 
 
+# A bracket that is a note on the list, not part of the name: 市有关单位(见附件1,下同).
+_NOTE_BRACKET = re.compile(r"[(（〔\[][^()（）〔〕\[\]]*(?:见附件|下同|同上|以下简称|详见)[^()（）〔〕\[\]]*[)）〕\]]$")
+
+
 def _make_unit(raw_piece: str, role_word: str, aliases: Mapping[str, str] | None) -> UnitRef | None:
-    cleaned = clean_unit(raw_piece)
+    cleaned = _NOTE_BRACKET.sub("", clean_unit(raw_piece))
     cleaned, implied = strip_catch_all(cleaned)
     if not cleaned:
         return None
