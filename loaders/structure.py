@@ -76,7 +76,7 @@ def walk(text: str) -> Parsed:
     >>> [(i.path, i.marker) for i in p.items]
     [(['一'], '一'), (['一', '（一）'], '（一）'), (['一', '（二）'], '（二）')]
     """
-    lines = _lines(text)
+    lines = _lines(_break_run_together(text))
     n = len(lines)
     parsed = Parsed()
     stack: list[Item] = []
@@ -198,6 +198,30 @@ def walk(text: str) -> Parsed:
     # Sections such as 一、总体要求 are preamble, not tasks.
     parsed.items = [it for it in parsed.items if not (it.rank == 1 and _NON_TASK_SECTIONS.match(_first_words(it)))]
     return parsed
+
+
+# A whole body collapsed onto a few long lines (a mirror page, a PDF): items
+# are still set apart by a space before their marker.
+_RUN_TOGETHER_MARK = re.compile(
+    r"(?<=[。；;)）\]〕\u4e00-\u9fff])[ \t\u3000\xa0]+(?=(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|"
+    r"\d{1,2}[、.．](?![\d.．])|[(（]\d{1,2}[)）])\S)")
+
+
+def _break_run_together(text: str) -> str:
+    """The text with a line break in place of the space before each item marker
+    of an over-long line (same length, so offsets still point at the document).
+
+    >>> _break_run_together("总体要求。 一、公开" + "啊" * 150 + "。 (一)推进公开。")[:12]
+    '总体要求。\\n一、公开啊啊'
+    """
+    if not any(len(line) > 150 for line in text.split("\n")):
+        return text
+    out = []
+    for line in text.split("\n"):
+        if len(line) > 150:
+            line = _RUN_TOGETHER_MARK.sub(lambda m: "\n" + m.group(0)[1:], line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def _first_words(item: Item) -> str:
