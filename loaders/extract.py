@@ -220,6 +220,16 @@ def _cells_of(table: Table, roles: list[str]) -> list[Record]:
     return out
 
 
+_SECTION_UNITS = re.compile(r"^(?:[一二三四五六七八九十]+[、.．])?(.+?(?:牵头|负责|配合)(?:落实|实施)?)的(?:\S{0,4})?任务")
+
+
+def _section_units(heading_text: str) -> str:
+    """The slot a section heading gives every row of its table:
+    "各区、县(市)政府、市政府各部门负责落实的工作任务" → its units with 负责落实."""
+    m = _SECTION_UNITS.match(heading_text)
+    return m.group(1) if m and is_responsibility_slot(m.group(1)) else ""
+
+
 def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -> list[Task]:
     """Tasks of a table read by content (:func:`_cells_of`): the text column's
     cell is the task (else the task-name cell), the unit columns its mandates."""
@@ -229,6 +239,7 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
     deadline_col = roles.index("deadline") if "deadline" in roles else None
     section: list[str] = []
     tasks = []
+    section_slot = _section_units(table.section) if not unit_cols else ""
     for rec in _cells_of(table, roles):
         heads = rec.heads + [rec.cells[c] for c in group_cols if c in rec.cells]
         texts = [rec.cells[c] for c in text_cols if c in rec.cells]
@@ -257,7 +268,8 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
         text = compact(raw_text)
         if raw_text is (heads[-1] if heads else None):
             section = section[:-1]
-        lead, assist, evidence = _row_units(tuple((rec.cells[c], role) for c, role in unit_cols if c in rec.cells), aliases)
+        cells = tuple((rec.cells[c], role) for c, role in unit_cols if c in rec.cells)
+        lead, assist, evidence = _row_units(cells or (((section_slot, "lead"),) if section_slot else ()), aliases)
         deadline = parse_deadline(rec.cells[deadline_col], meta.year) if deadline_col in rec.cells else None
         path = [*section, marker] if marker else [*section]
         tasks.append(Task(
@@ -317,6 +329,8 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     unit_cols = [(c, role) for c, role in enumerate(roles) if role in ("lead", "assist")]
     deadline_col = roles.index("deadline") if "deadline" in roles else None
     document, jurisdiction, year = meta.source, meta.jurisdiction.name, meta.year
+    section_slot = _section_units(table.section)
+    default_units = ((section_slot, "lead"),) if section_slot else ()
     tasks = []
     section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
     for k, (row, cells) in enumerate(zip(table.rows, rows)):
@@ -353,7 +367,8 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
             if any(compact(c) for c in cells):
                 unplaced.append(Unplaced((row.start, row.end), row.line, compact(" ".join(cells))[:80], "table row without task text"))
             continue
-        lead, assist, evidence = _row_units(tuple([(cells[c], role) for c, role in unit_cols]), aliases)
+        unit_cells = tuple([(cells[c], role) for c, role in unit_cols]) or default_units
+        lead, assist, evidence = _row_units(unit_cells, aliases)
         deadline = parse_deadline(cells[deadline_col], year) if deadline_col is not None else None
         tasks.append(Task(
             document=document, jurisdiction=jurisdiction, year=year, source="table",
@@ -453,8 +468,8 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         if not item.segments:
             continue  # a bare heading: nothing of its own to carry
         region = _Region(item.segments)
-        if item.children and not _carries_own_task(region.text):
-            continue  # a heading of its sub-items
+        if item.children and not _carries_own_task(region.text) or item.heads_table:
+            continue  # a heading of its sub-items, or of a table's rows
         events.append((item.start, _prose_tasks(item, region, meta, aliases)))
     unplaced = [Unplaced((o, o + len(t)), ln, t[:80], why) for o, ln, t, why in parsed.unplaced]
     for table in parsed.tables:

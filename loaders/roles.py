@@ -53,6 +53,7 @@ _STANDING = re.compile(r"以下(?:不再|均|各项)|不再列|下同|同上")
 # "A、B,C。逗号前为牵头单位": the document's own rule for one unit list.
 _COMMA_RULE = re.compile(r"逗号前(?:的)?(?:为|是)牵头单位")
 _AS_LABEL = re.compile(rf"^(?:.*?(?:均需|均由|需|由))?(.+?)(?:均|都)?(?:作为|为|是)({UNIT_LABEL})$")
+_BRACKETED = re.compile(r"[(（〔\[【][^()（）〔〕\[\]【】]*[)）〕\]】]")
 _TOP_SEP = re.compile(r"[；;。，,]")
 _STRONG_SEP = frozenset("；;。")
 _OPEN, _CLOSE = "(（〈<《【[〔", ")）〉>》】]〕"
@@ -174,7 +175,8 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             seg = value
             if not seg:
                 continue
-        if _STANDING.search(seg) or _COMMA_RULE.search(seg):
+        bare = _BRACKETED.sub("", seg)  # a note inside a unit's bracket (见附件1,下同) is the unit's
+        if _STANDING.search(bare) or _COMMA_RULE.search(bare):
             a = _AS_LABEL.match(seg)
             if a:
                 refs = _units(a.group(1), a.group(2), aliases)

@@ -25,6 +25,7 @@ class Item:
     segments: list[tuple[int, str]] = field(default_factory=list)  # (offset, text) of its own lines
     children: int = 0
     line: int = 0
+    heads_table: bool = False  # a section heading right above a table (its rows are the tasks)
 
     @property
     def start(self) -> int:
@@ -84,6 +85,14 @@ def walk(text: str) -> Parsed:
     seen_heading = False
     pending_title = ""
     in_attachment_list = False
+
+    def take(table: Table) -> None:
+        parsed.tables.append(table)
+        if current is not None and not current.children and len(current.segments) <= 1:
+            # "一、各区、县(市)政府、市政府各部门负责落实的工作任务" above a table
+            table.section = compact(current.segments[0][1]) if current.segments else ""
+            current.heads_table = True
+
     i = 0
     while i < n:
         off, raw = lines[i]
@@ -101,29 +110,29 @@ def walk(text: str) -> Parsed:
         if (raw.count("|") >= 2 or raw.count("|") == 1 and i + 1 < n and lines[i + 1][1].lstrip().startswith("|")) \
                 and _is_pipe_header(raw):
             table, i = _read_pipe(lines, i, pending_title)
-            parsed.tables.append(table)
+            take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
         if "\t" in raw and raw.split("\t", 1)[0].strip() and _is_tsv_header(raw):
             table, i = _read_tsv(lines, i, pending_title)
-            parsed.tables.append(table)
+            take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
         if raw.startswith("\t") and _is_tabcells_header(lines, i):
             table, i = _read_tabcells(lines, i, pending_title)
-            parsed.tables.append(table)
+            take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
         if furniture and compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
             table, i = _read_linecells(lines, i, pending_title)
-            parsed.tables.append(table)
+            take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
         if len(s) <= 24 and s.rstrip("| ").count("|") == 0 and is_header_cell(s):
             header, j = _cells_header(lines, i)
             if len(header) >= 3:
                 table, i = _read_cells(lines, header, j, pending_title)
-                parsed.tables.append(table)
+                take(table)
                 current, pending_title, in_attachment_list = None, "", False
                 continue
         # --- annexes, attachment lists, titles, signatures ----------------------

@@ -64,6 +64,7 @@ class Table:
     title: str = ""
     start: int = 0
     end: int = 0
+    section: str = ""  # the heading right above the table, which may name its units
 
 
 def split_pipe(line: str) -> list[str]:
