@@ -8,6 +8,7 @@ __all__ = [
     "UnknownNameError",
     "StoreError",
     "QueryError",
+    "JurisdictionError",
 ]
 
 
@@ -71,6 +72,14 @@ class StoreError(MandateGraphError):
 
 class QueryError(MandateGraphError):
     """A query is malformed, or its parameters do not fit."""
+
+
+class JurisdictionError(MandateGraphError):
+    """A jurisdiction a user named is unknown or ambiguous; ``candidates`` are the GB/T 2260 codes it may mean."""
+
+    def __init__(self, name: str, message: str, *, candidates: list[str] | tuple[str, ...] = ()):
+        self.name, self.candidates = name, tuple(candidates)
+        super().__init__(message)
 
 
 def _display_width(s: str) -> int:

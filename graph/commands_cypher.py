@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..options import format_option, graph_option, param_option, parse_params, quiet_option
+from ..options import allow_external_option, format_option, graph_option, param_option, parse_params, quiet_option
 
 __all__ = ["COMMANDS", "cypher", "query", "neo4j", "format_rows"]
 
@@ -97,10 +97,13 @@ def _echo_rows(columns, rows, fmt) -> None:
 @graph_option
 @param_option
 @format_option()
-def cypher(statement, graph_dir, params, fmt):
+@allow_external_option
+def cypher(statement, graph_dir, params, fmt, allow_external):
     """Run a Cypher QUERY on the built graph's embedded database (LadybugDB).
 
-    Parameters are written $name in the query and given with --param name=value.
+    Parameters are written $name in the query and given with --param name=value
+    (or name:str=value, name:int=…, name:json=…). LOAD FROM / COPY of files
+    outside GRAPH, ATTACH and INSTALL are refused without --allow-external.
 
     \b
     Example:
@@ -109,7 +112,12 @@ def cypher(statement, graph_dir, params, fmt):
     """
     from .ladybug_store import ladybug_path, run_cypher
 
-    columns, rows = run_cypher(ladybug_path(graph_dir), statement, parse_params(params))
+    values = parse_params(params)
+    if not allow_external:
+        from .guard import check_cypher
+
+        check_cypher(statement, graph_dir)
+    columns, rows = run_cypher(ladybug_path(graph_dir), statement, values)
     _echo_rows(columns, rows, fmt)
 
 
@@ -133,7 +141,7 @@ def query(name, list_, params, graph_dir, store, fmt):
         rows = [[q.name, q.signature(), q.description] for q in list_queries(language)]
         _echo_rows(["name", "params", "description"], rows, fmt)
         return
-    values = parse_params(params)
+    values = parse_params(params, {p.name: p.type for p in get_query(name, language).params.values()})
     if store == "oxigraph":
         from .commands_rdf import announce_store_load
 

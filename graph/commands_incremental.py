@@ -6,9 +6,10 @@ import sys
 import click
 
 from ..options import graph_option, jurisdiction_option, quiet_option, year_option
-from .incremental import CHECKPOINT_WAL_BYTES, add_documents, checkpoint as checkpoint_folder
 
 __all__ = ["COMMANDS", "add", "checkpoint"]
+
+CHECKPOINT_WAL_BYTES = 8 << 20  # = incremental.CHECKPOINT_WAL_BYTES, not imported, to keep --help fast
 
 
 @click.command()
@@ -38,6 +39,8 @@ def add(inputs, graph_dir, jurisdiction, year, exact_similar, fold, quiet):
     and the add that leaves that file above 8 MB (read the tables
     with other tools after a checkpoint).
     """
+    from .incremental import add_documents
+
     result = add_documents(inputs, graph_dir, similar="exact" if exact_similar else "incremental",
                            checkpoint=fold, jurisdiction=jurisdiction, year=year)
     click.echo(f"added: {len(result.added)}  already in the graph: {len(result.unchanged)}  "
@@ -70,6 +73,8 @@ def checkpoint(graph_dir):
     ~6 s at national size). Run this after a batch of adds, before reading
     the tables with other tools, or before copying graph.lbug alone.
     """
+    from .incremental import checkpoint as checkpoint_folder
+
     res = checkpoint_folder(graph_dir)
     if res["pending_documents"]:
         click.echo(f"checkpoint: {res['pending_documents']} documents' rows written into the tables in "

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from ..options import DEFAULT_GRAPH, format_option, graph_option, param_option, parse_params, quiet_option
+from ..options import (DEFAULT_GRAPH, allow_external_option, format_option, graph_option, param_option, parse_params,
+                       quiet_option)
 from ..queries.library import STORES, register_store
 
 __all__ = ["COMMANDS", "export", "validate", "sparql", "sparql_push"]
@@ -168,11 +169,13 @@ def validate(folder, extra, warnings):
 @param_option
 @_auth_options
 @format_option()
-def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, auth_scheme, fmt):
+@allow_external_option
+def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, auth_scheme, fmt, allow_external):
     """Run a SPARQL QUERY (SELECT or ASK) on the built graph's embedded store, or on an endpoint.
 
     QUERY is the text, or @FILE to read it from a file. Parameters are written
-    $name and given with --param name=value.
+    $name and given with --param name=value (or name:str=value, …). On the
+    embedded store a SERVICE clause is refused without --allow-external.
 
     \b
     Example:
@@ -194,6 +197,10 @@ def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, au
         columns, rows = query_endpoint(endpoint, substitute(statement, values), default_graph=graph_iri,
                                        auth=_auth(user, password, auth_scheme))
     else:
+        if not allow_external:
+            from .guard import check_sparql
+
+            check_sparql(statement)
         announce_store_load(graph_dir)
         columns, rows = run_sparql(graph_dir, statement, values)
     click.echo(format_rows(columns, rows, fmt))

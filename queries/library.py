@@ -157,8 +157,11 @@ def bind_params(query: Query, params: dict[str, Any] | None) -> dict[str, Any]:
         value = params[p.name]
         try:
             out[p.name] = {"str": str, "int": int, "float": float}[p.type](value)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             raise QueryError(f"query {query.name}: parameter {p.name} must be {p.type}, got {value!r}") from None
+        if p.type == "int" and not -(1 << 63) <= out[p.name] < (1 << 63):
+            raise QueryError(f"query {query.name}: parameter {p.name} is outside the 64-bit integer range, "
+                             f"got {value!r}")
     return out
 
 

@@ -8,11 +8,40 @@
 """
 from __future__ import annotations
 
-from .aggregate import DEFAULT_MAX_NODES, fit_view
-from .explorer import VizResult, render, viz
-from .plots import PlotResult, plot
-from .report import ReportResult, report
-from .views import VIEWS, Filters, View, make_view
+import importlib
+import sys
+import types
+
+# Imported on first use (PEP 562), so that `mandategraph --help`, which imports
+# viz.commands and so this package, does not load networkx, pandas and matplotlib.
+_LAZY = {"DEFAULT_MAX_NODES": "aggregate", "fit_view": "aggregate", "VizResult": "explorer", "render": "explorer",
+         "viz": "explorer", "PlotResult": "plots", "plot": "plots", "ReportResult": "report", "report": "report",
+         "VIEWS": "views", "Filters": "views", "View": "views", "make_view": "views"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    # Importing the submodule viz.report sets the package's `report` to that module; the
+    # package's `report` is the function, as when this file imported it eagerly.
+    def __setattr__(self, name: str, value) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = ["viz", "render", "VizResult", "plot", "PlotResult", "report", "ReportResult", "Filters", "View",
            "make_view", "fit_view", "VIEWS", "DEFAULT_MAX_NODES"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import click
 
 from ..options import graph_option
-from .aggregate import DEFAULT_MAX_NODES
+
+DEFAULT_MAX_NODES = 1200  # = aggregate.DEFAULT_MAX_NODES, not imported, to keep --help fast
 
 __all__ = ["COMMANDS", "viz", "plot", "report", "load_graph_for"]
 
