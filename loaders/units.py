@@ -135,7 +135,13 @@ def _piece_spans(text: str) -> list[tuple[int, int]]:
 # "各区、县(市)政府", "各市〔州〕、县〔市、区〕政府": a leading 各 over a 、-list
 # of levels that share one head noun is one group unit, not 各区 + 县(市)政府.
 _LEVEL_HEAD = re.compile(r"^各[省市州县区乡镇旗盟](?:[(（〔<〈][^)）〕>〉]*[)）〕>〉])?$")
-_LEVEL_TAIL = re.compile(r"^[省市州县区乡镇旗盟][^各]*$")
+_LEVEL_TAIL = re.compile(r"^(?:[省市州县区乡镇旗盟](?:[(（〔<〈][^)）〕>〉]*[)）〕>〉])?)+(?:人民)?政府(?:办公室|办)?$")
+
+
+# Levels from the top: a group over "各镇(街)、县政府办公室" would climb up, so
+# those are two units; "各区、县(市)政府" and "各市、县〔区〕人民政府" go down or across
+# (a 市 after the 各 may be a county-level city: "各区、市政府").
+_LEVEL_RANK = {"省": 1, "市": 2, "州": 2, "盟": 2, "县": 3, "区": 3, "旗": 3, "乡": 4, "镇": 4}
 
 
 def _merge_group_heads(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -143,8 +149,9 @@ def _merge_group_heads(text: str, spans: list[tuple[int, int]]) -> list[tuple[in
     for a, b in spans:
         if out:
             pa, pb = out[-1]
-            if (_LEVEL_HEAD.match(text[pa:pb]) and "、" in text[pb:a] and _LEVEL_TAIL.match(text[a:b])
-                    and looks_like_unit(clean_unit(text[a:b]))):
+            head, tail = text[pa:pb], text[a:b]
+            if (_LEVEL_HEAD.match(head) and "、" in text[pb:a] and _LEVEL_TAIL.match(tail)
+                    and _LEVEL_RANK[head[1]] <= max(_LEVEL_RANK[tail[0]], 3 if tail[0] == "市" else 0)):
                 out[-1] = (pa, b)
                 continue
         out.append((a, b))
