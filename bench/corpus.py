@@ -13,6 +13,13 @@
     table one cell per line with section headings repeated in cells) and
     ``wenzhou2022`` (full-width prose and two TSV annex tables from a PDF
     whose merged cells print their text in the middle row of the block).
+    A share ``--variety`` of plans (default 0.25) is written instead in forms of
+    other real plans: ``slots`` (prose with the slot forms the loaders read:
+    ``(X牵头落实,完成时限:…)``, ``(牵头科室:X;责任科室:Y)``, ``〔责任单位:X,Y〕``,
+    ``(X牵头,会同Y落实)``, ``(X配合)`` …, ASCII punctuation in some), ``cells``
+    (one cell per line closed by `` |``, lone ``|`` lines between rows) and
+    ``pipes`` (``|`` rows whose merged 类别 cell is left out on later rows),
+    some with web page noise before the title.
 ``DIR/truth/documents.jsonl``
     one line per document: file, jurisdiction, code, year, style, document id.
 ``DIR/truth/tasks.jsonl``
@@ -63,6 +70,11 @@ ALIASES = ROOT / "data" / "unit_aliases.csv"
 
 STYLES = ("taizhou", "rongxian", "wenzhou2019", "jinan", "wenzhou2022")
 _STYLE_WEIGHTS = (25, 20, 20, 15, 20)
+# Forms of other real plans (issue 20): a plan is rendered in one of these instead of its
+# jurisdiction's style with probability ``variety`` (own random stream: 0 gives the old corpus).
+VARIANT_STYLES = ("slots", "cells", "pipes")
+_VARIANT_WEIGHTS = (50, 25, 25)
+VARIETY = 0.25
 NATIONAL_JURISDICTIONS = 3000
 NATIONAL_YEARS = 8
 LAST_YEAR = 2024
@@ -868,8 +880,205 @@ def render_wenzhou2022(w: _Writer) -> None:
           "、".join(dict.fromkeys(w.j.unit_raw(d) for d in sorted(w.j.roster))).translate(_FULLWIDTH), ""]
 
 
+# --------------------------------------------------------------------------- forms of other real plans
+
+_ASCII = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")"})
+_LEAD_LABELS = ("牵头单位", "牵头科室", "牵头处室", "主责单位")
+_SECOND_LABELS = ("责任单位", "责任科室", "责任处室", "责任部门", "配合科室", "落实单位", "承办单位")
+_ALONE_LABELS = ("责任单位", "责任处室", "责任部门", "主责单位", "落实单位", "承办单位")
+_DEADLINE_LABELS = ("完成时限", "时限要求", "完成时间")
+_SLOT_DEADLINES = ("Y年10月", "Y年6月", "Y年12月", "6月底前", "10月底前", "年底前", "长期坚持", "三季度前")
+
+
+def _slot_deadline(kind: str, year: int) -> tuple[str, str | None]:
+    if re.fullmatch(r"Y年\d+月", kind):
+        mo = int(kind[2:-1])
+        return f"{year}年{mo}月", f"{year}-{mo:02d}-{calendar.monthrange(year, mo)[1]:02d}"
+    return _deadline(kind, year)
+
+
+def _page_noise(w: _Writer) -> list[str]:
+    """What a government site prints above a plan's title when the page is saved as text."""
+    p, Y, J = w.plan, w.plan.year, w.J
+    rng = w.rng
+    return [f"当前位置:首页>>政务公开>>{rng.choice(('政策文件', '法定主动公开内容', '计划总结'))}",
+            f"索引号: | {p.place.code}00/{Y}-{rng.randint(10, 999):05d} | 发布机构: | {J}人民政府办公室 |",
+            f"发文日期: | {Y}-0{rng.randint(3, 7)}-{rng.randint(10, 28)} | 主题分类: | 政务公开 |",
+            "字体大小:[ 大 中 小 ]"]
+
+
+def _variant_slot(w: _Writer, units: Units, Y: int, ascii_: bool) -> tuple[str, list[dict], list[dict], dict | None]:
+    """A responsibility slot in one of the forms other plans use, and what it means (roles as loaders/roles.py reads them)."""
+    rng = w.rng
+    j = w.j
+    lead = [u for u in units.lead]
+    assist = [u for u in units.assist]
+    ref = lambda u: {"raw": j.unit_raw(u), "unit": j.unit_canonical(u)}  # noqa: E731
+    names = lambda us, sep="、": sep.join(j.unit_raw(u) for u in us)  # noqa: E731
+    deadline = None
+    tail = ""
+    if rng.random() < 0.3:
+        raw, normalized = _slot_deadline(rng.choice(_SLOT_DEADLINES), Y)
+        tail = f"{rng.choice((',', ';'))}{rng.choice(_DEADLINE_LABELS)}:{raw}"
+        deadline = {"raw": raw, "normalized": normalized}
+    if assist:
+        form = rng.choice(("labels", "labels_fw", "huitong", "peihe"))
+        if form == "labels":
+            text = f"{rng.choice(_LEAD_LABELS)}:{names(lead)};{rng.choice(_SECOND_LABELS)}:{names(assist)}"
+            t_lead, t_assist = lead, assist
+        elif form == "labels_fw":
+            text = f"牵头单位：{names(lead)}；责任单位：{names(assist)}"
+            t_lead, t_assist = lead, assist
+        elif form == "huitong":
+            text = f"{names(lead)}牵头,会同{names(assist)}落实"
+            t_lead, t_assist = lead, assist
+        else:  # only the units that help are named
+            text = f"{names(assist)}配合"
+            t_lead, t_assist = [], assist
+    else:
+        forms = ["deadline", "fuze", "label", "bracket", "fengong"] + (["both"] if len(lead) > 1 else ["square"])
+        form = rng.choice(forms)
+        t_lead, t_assist = lead, []
+        if form == "deadline":
+            if deadline is None:
+                raw, normalized = _slot_deadline(rng.choice(_SLOT_DEADLINES[:3]), Y)
+                tail = f",完成时限:{raw}"
+                deadline = {"raw": raw, "normalized": normalized}
+            text = f"{names(lead)}牵头落实"
+        elif form == "fuze":
+            text = f"{names(lead)}负责落实"
+        elif form == "label":
+            text = f"{rng.choice(_ALONE_LABELS)}:{names(lead)}"
+        elif form == "bracket":
+            text = f"〔责任单位:{names(lead, ',')}〕"
+        elif form == "square":
+            text = f"[责任单位:{names(lead)}]"
+        elif form == "fengong":
+            text = f"{names(lead)}按职责分工负责"
+        else:  # X牵头,Y负责落实: both lead
+            text = f"{names(lead[:1])}牵头,{names(lead[1:])}负责落实"
+    if text.startswith(("〔", "[")):
+        if tail:
+            text = text[:-1] + tail + text[-1]
+        slot = text
+    else:
+        slot = "(" + text + tail + ")"
+    if not ascii_:
+        slot = slot.replace(",", "，").replace(":", "：").replace("(", "（").replace(")", "）")
+    return slot, [ref(u) for u in t_lead], [ref(u) for u in t_assist], deadline
+
+
+def render_slots(w: _Writer) -> None:
+    """Prose items each closed by a responsibility slot in the forms of other plans; ASCII punctuation in some."""
+    p, Y, J = w.plan, w.plan.year, w.J
+    rng = w.rng
+    ascii_ = rng.random() < 0.4
+    tx = (lambda s: s.translate(_ASCII)) if ascii_ else (lambda s: s.translate(_FULLWIDTH))  # noqa: E731
+    L = w.lines
+    if rng.random() < 0.5:
+        L += _page_noise(w)
+    L += [f"{J}{Y}年政务公开工作要点", "",
+          tx(f"{Y}年,全{p.place.prefix}政务公开工作的总体要求是:坚持以习近平新时代中国特色社会主义思想为指导,"
+             f"围绕中心工作和群众关注关切,着力深化重点领域信息公开。"), ""]
+    for s, (heading, items) in enumerate(p.sections, start=1):
+        sec = _cn(s)
+        L += [f"{sec}、{tx(w.text(heading))}", ""]
+        n = 0
+        for it in items:
+            for c, cl in enumerate(it.clauses):
+                n += 1
+                marker = "（" + _cn(n) + "）"
+                head = w.text(it.title) if c == 0 else ""
+                body = tx(head + "".join(w.text(x) for x in cl.sentences))
+                deadline = None
+                lead = assist = []
+                slot = ""
+                if cl.units is not None:
+                    slot, lead, assist, deadline = _variant_slot(w, cl.units, Y, ascii_)
+                shown = body
+                if rng.random() < 0.1:  # a date in the prose is not the task's deadline
+                    extra = tx(f"力争{Y}年{rng.randint(3, 11)}月底前取得阶段性成效。")
+                    shown = body + extra
+                    body = shown
+                written_marker = f"({_cn(n)})" if ascii_ else marker
+                if slot and rng.random() < 0.3 and shown.endswith("。"):
+                    L += [f"{written_marker}{shown[:-1]}{slot}。", ""]
+                else:
+                    L += [f"{written_marker}{shown}{slot}", ""]
+                w.add(source="prose", path=[sec, marker], marker=marker, text=body, lead=lead, assist=assist,
+                      deadline=deadline, lineage=cl.lineage, family=it.item_id,
+                      template=it.template and f"{it.template}/{c}", origin=cl.origin)
+    L += ["", f"{J}人民政府办公室", f"{Y}年6月28日"]
+
+
+def _cell_slot(w: _Writer, units: Units) -> tuple[str, list[dict], list[dict]]:
+    j = w.j
+    ref = lambda u: {"raw": j.unit_raw(u), "unit": j.unit_canonical(u)}  # noqa: E731
+    L = "、".join(j.unit_raw(u) for u in units.lead)
+    if units.assist:
+        return (f"{L}牵头，{'、'.join(j.unit_raw(u) for u in units.assist)}配合", [ref(u) for u in units.lead],
+                [ref(u) for u in units.assist])
+    return L, [ref(u) for u in units.lead], []
+
+
+def render_cells(w: _Writer) -> None:
+    """A task table saved from a web page: one cell per line closed by `` |``, a lone ``|`` between rows, no 序号."""
+    p, Y, J = w.plan, w.plan.year, w.J
+    rng = w.rng
+    L = w.lines
+    if rng.random() < 0.6:
+        L += _page_noise(w)
+    L += [f"{Y}年{J}政务公开重点工作任务分解表", ""]
+    header = rng.choice((("工作任务", "具体内容", "责任部门", "完成时限"), ("重点任务", "工作内容", "责任单位", "完成时间")))
+    L += [f"{h} |" for h in header] + ["|"]
+    for _, items in p.sections:
+        for it in items:
+            title = w.text(it.title).rstrip("。")
+            for c, cl in enumerate(it.clauses):
+                units = cl.units or Units(["@" + w.j.groups()[1][1:]], [], "a")
+                cell, lead, assist = _cell_slot(w, units)
+                body = "".join(w.text(x) for x in cl.sentences)
+                raw, normalized = _deadline(cl.deadline, Y)
+                L += [f"{title} |", f"{body} |", f"{cell} |", f"{raw} |", "|"]
+                w.add(source="table", path=[], marker="", text=body, lead=lead, assist=assist,
+                      deadline={"raw": raw, "normalized": normalized}, lineage=cl.lineage, family=it.item_id,
+                      template=it.template and f"{it.template}/{c}", origin=cl.origin)
+    L += ["", f"{J}人民政府办公室 {Y}年7月1日印发"]
+
+
+def render_pipes(w: _Writer) -> None:
+    """``|`` rows whose merged category cell is printed on the first row of its block only."""
+    p, Y, J = w.plan, w.plan.year, w.J
+    rng = w.rng
+    L = w.lines
+    if rng.random() < 0.5:
+        L += _page_noise(w)
+    L += [f"{Y}年{J}政务公开工作任务清单", ""]
+    numbered = rng.random() < 0.5
+    L.append(("序号 | " if numbered else "") + "类别 | 重点任务 | 牵头单位 | 完成时限 |")
+    r = 0
+    for heading, items in p.sections:
+        first = True
+        for it in items:
+            for c, cl in enumerate(it.clauses):
+                r += 1
+                units = cl.units or Units(["@" + w.j.groups()[1][1:]], [], "a")
+                cell, lead, assist = _cell_slot(w, units)
+                body = "".join(w.text(x) for x in cl.sentences)
+                raw, normalized = _deadline(cl.deadline, Y)
+                cat = w.text(heading)
+                num = f"{r} | " if numbered else ""
+                L.append(f"{num}{cat} | {body} | {cell} | {raw} |" if first else f"{num}{body} | {cell} | {raw} |")
+                first = False
+                w.add(source="table", path=[str(r)] if numbered else [], marker=str(r) if numbered else "", text=body,
+                      lead=lead, assist=assist, deadline={"raw": raw, "normalized": normalized}, lineage=cl.lineage,
+                      family=it.item_id, template=it.template and f"{it.template}/{c}", origin=cl.origin)
+    L += ["", f"{J}人民政府办公室"]
+
+
 _RENDER = {"taizhou": render_taizhou, "rongxian": render_rongxian, "wenzhou2019": render_wenzhou2019,
-           "jinan": render_jinan, "wenzhou2022": render_wenzhou2022}
+           "jinan": render_jinan, "wenzhou2022": render_wenzhou2022, "slots": render_slots, "cells": render_cells,
+           "pipes": render_pipes}
 
 
 # --------------------------------------------------------------------------- generation
@@ -906,11 +1115,14 @@ def _render(j: _Jurisdiction, plan: Plan, encoding: str) -> Doc:
 
 
 def _jurisdiction_docs(args) -> list[Doc]:
-    place, years, seed, gbk_share = args
+    place, years, seed, gbk_share, variety = args
     j = _Jurisdiction(place, seed)
     templates = province_templates(place.province, years, seed) if place.level == "city" else None
     out = []
     for plan in j.plans(years, templates):
+        var_rng = random.Random(f"{seed}:var:{place.code}:{plan.year}")
+        if var_rng.random() < variety:
+            plan.style = var_rng.choices(VARIANT_STYLES, _VARIANT_WEIGHTS)[0]
         enc_rng = random.Random(f"{seed}:enc:{place.code}:{plan.year}")
         encoding = "gb18030" if enc_rng.random() < gbk_share else "utf-8"
         out.append(_render(j, plan, encoding))
@@ -918,9 +1130,9 @@ def _jurisdiction_docs(args) -> list[Doc]:
 
 
 def iter_documents(places: list[Place], years: list[int], seed: int, workers: int = 1,
-                   gbk_share: float = 0.0) -> Iterator[Doc]:
+                   gbk_share: float = 0.0, variety: float = VARIETY) -> Iterator[Doc]:
     """Documents jurisdiction by jurisdiction, in code order (parallel when ``workers`` > 1)."""
-    jobs = [(p, years, seed, gbk_share) for p in places]
+    jobs = [(p, years, seed, gbk_share, variety) for p in places]
     if workers <= 1 or len(jobs) < 4:
         for job in jobs:
             yield from _jurisdiction_docs(job)
@@ -933,7 +1145,7 @@ def iter_documents(places: list[Place], years: list[int], seed: int, workers: in
 
 
 def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, workers: int = 0,
-             gbk_share: float = 0.0, last_year: int = LAST_YEAR, progress=None) -> dict:
+             gbk_share: float = 0.0, last_year: int = LAST_YEAR, progress=None, variety: float = VARIETY) -> dict:
     """Write a corpus of ``jurisdictions`` × ``years`` plans and its truth to ``out``; return counts."""
     out = Path(out)
     (out / "truth").mkdir(parents=True, exist_ok=True)
@@ -949,7 +1161,7 @@ def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, wor
     with open(out / "truth" / "documents.jsonl", "w", encoding="utf-8") as fdoc, \
             open(out / "truth" / "tasks.jsonl", "w", encoding="utf-8") as ftask, \
             open(out / "truth" / "pairs.jsonl", "w", encoding="utf-8") as fpair:
-        for doc in iter_documents(places, all_years, seed, workers, gbk_share):
+        for doc in iter_documents(places, all_years, seed, workers, gbk_share, variety):
             folder = os.path.dirname(doc.file)
             if folder not in made_dirs:
                 (out / folder).mkdir(parents=True, exist_ok=True)
@@ -980,7 +1192,7 @@ def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, wor
                 fh.write(json.dumps({"template": tmpl, "year": year, "tasks": tasks}) + "\n")
     summary = {"jurisdictions": len(places), "years": all_years, "seed": seed, "documents": n_docs,
                "tasks": n_tasks, "bytes": n_bytes, "seconds": round(time.perf_counter() - t0, 2),
-               "gbk_share": gbk_share}
+               "gbk_share": gbk_share, "variety": variety}
     (out / "truth" / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
@@ -1183,9 +1395,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=0, help="processes (default: one per core)")
     ap.add_argument("--gbk-share", type=float, default=0.0, help="share of documents written in GB18030")
     ap.add_argument("--last-year", type=int, default=LAST_YEAR)
+    ap.add_argument("--variety", type=float, default=VARIETY,
+                    help="share of plans in the forms of other real plans (slots, cells, pipes); 0: the five seed formats only")
     args = ap.parse_args(argv)
     summary = generate(args.out, args.jurisdictions, args.years, args.seed, args.workers, args.gbk_share,
-                       args.last_year)
+                       args.last_year, variety=args.variety)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -47,8 +48,12 @@ def test_all_formats_and_real_divisions(small):
         assert (small / d["file"]).stat().st_size == d["bytes"]
     big = C.generate(small.parent / "styles", jurisdictions=60, years=2, seed=5, workers=1)
     styles = {d["style"] for d in C.read_jsonl(small.parent / "styles" / "truth" / "documents.jsonl")}
-    assert styles == set(C.STYLES)
+    assert styles == set(C.STYLES) | set(C.VARIANT_STYLES)
     assert big["documents"] == 120
+    # variety 0: the five seed formats only
+    C.generate(small.parent / "plain", jurisdictions=20, years=2, seed=5, workers=1, variety=0)
+    plain = {d["style"] for d in C.read_jsonl(small.parent / "plain" / "truth" / "documents.jsonl")}
+    assert plain <= set(C.STYLES)
 
 
 def test_truth_is_consistent(small):
@@ -86,6 +91,35 @@ def test_documents_extract_back_to_truth(small):
     assert score.documents == len(sample)
     assert score.f1 >= 0.95, score.as_dict()
     assert score.tasks_matched >= 0.95 * score.tasks_truth
+    assert score.metadata_ok == score.metadata_checked == score.documents
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("varied")
+    C.generate(out, jurisdictions=14, years=2, seed=7, workers=1, variety=1.0)
+    return out
+
+
+def test_other_plans_forms_are_written(varied):
+    docs = list(C.read_jsonl(varied / "truth" / "documents.jsonl"))
+    assert {d["style"] for d in docs} == set(C.VARIANT_STYLES)
+    text = "\n".join((varied / d["file"]).read_bytes().decode(d["encoding"]) for d in docs)
+    for form in ("牵头落实,完成时限:", "负责落实)", "牵头,会同", "按职责分工负责", "配合)", "〔责任单位:", "[责任单位:",
+                 "牵头单位：", "；责任单位：", "索引号: |", "字体大小:[", "当前位置:首页>>政务公开", " |\n|\n",
+                 "类别 | 重点任务"):
+        assert form in text.replace("（", "(").replace("）", ")").replace("，", ",") or form in text, form
+    assert any(re.search(r"\n\(\S+?\)[^\n]*,", (varied / d["file"]).read_text(encoding=d["encoding"]))
+               for d in docs if d["style"] == "slots"), "ASCII punctuation in some plans"
+    tasks = list(C.read_jsonl(varied / "truth" / "tasks.jsonl"))
+    assert any(t["assist"] and not t["lead"] for t in tasks)  # (X配合)
+    assert any(t["deadline"] and t["source"] == "prose" for t in tasks)  # a slot's deadline
+
+
+def test_other_plans_forms_extract_back_to_truth(varied):
+    docs = list(C.read_jsonl(varied / "truth" / "documents.jsonl"))
+    score = C.score_extraction(varied, [d["document"] for d in docs])
+    assert score.f1 >= 0.95, score.as_dict()
     assert score.metadata_ok == score.metadata_checked == score.documents
 
 
