@@ -124,7 +124,7 @@ def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
     r"""Labelled lines of an item (责任单位：… / 完成时限：…): their spans, unit text, deadline text.
 
     >>> _labelled_slots("推进公开。\n牵头单位：市财政局\n配合单位：市审计局\n完成时限：2023年6月底前")[1:]
-    ('牵头单位:市财政局,配合单位:市审计局', '2023年6月底前')
+    ('牵头单位:市财政局；配合单位:市审计局', '2023年6月底前')
     """
     spans, units, deadline = [], [], ""
     inside = [(a, b) for a, b, _ in _bracket_groups(text)]
@@ -202,15 +202,21 @@ def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> li
     return tasks
 
 
-def _is_unit_cell(cell: str) -> bool:
-    r = read_slot(cell, LEAD)
-    return bool(r.lead or r.assist) and r.understood
+def _names_persons(table: Table) -> bool:
+    """Whether a unit column names people too (责任科室、责任人)."""
+    return any("责任人" in h for h in table.header)
 
 
 def _cells_of(table: Table, roles: list[str]) -> list[Record]:
     """The rows of a table without a 序号 column, rebuilt from what each cell holds."""
+    persons = _names_persons(table)
+
+    def is_units(cell: str) -> bool:
+        r = read_slot(cell, LEAD, None, persons)
+        return bool(r.lead or r.assist) and r.understood
+
     def kinds(cells, start, end, line):
-        return [(c, cell_kind(c, _is_unit_cell, looks_like_deadline), start, end, line) for c in cells]
+        return [(c, cell_kind(c, is_units, looks_like_deadline), start, end, line) for c in cells]
 
     if table.encoding == "cells":
         return assign_cells([x for r in table.rows for x in kinds(r.cells, r.start, r.end, r.line)], roles)
@@ -269,7 +275,8 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
         if raw_text is (heads[-1] if heads else None):
             section = section[:-1]
         cells = tuple((rec.cells[c], role) for c, role in unit_cols if c in rec.cells)
-        lead, assist, evidence = _row_units(cells or (((section_slot, "lead"),) if section_slot else ()), aliases)
+        lead, assist, evidence = _row_units(cells or (((section_slot, "lead"),) if section_slot else ()), aliases,
+                                            _names_persons(table))
         deadline = parse_deadline(rec.cells[deadline_col], meta.year) if deadline_col in rec.cells else None
         path = [*section, marker] if marker else [*section]
         tasks.append(Task(
@@ -286,7 +293,7 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     unplaced: list[Unplaced] = []
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
-    if table.encoding == "cells" or (table.encoding == "pipe" and "number" not in roles):
+    if table.encoding in ("cells", "pipe"):
         return _record_tasks(table, roles, meta, aliases), unplaced
     if table.encoding == "pipe":
         n = len(roles)
@@ -379,29 +386,32 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     return tasks, unplaced
 
 
-def _row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[list[UnitRef], list[UnitRef], str]:
+def _row_units(unit_cells: tuple[tuple[str, str], ...], aliases, persons: bool = False
+               ) -> tuple[list[UnitRef], list[UnitRef], str]:
     """Lead units, assist units and evidence of a row's unit cells ``(cell, role)``."""
     if aliases is None:
-        lead, assist, evidence = _row_units_cached(unit_cells)
+        lead, assist, evidence = _row_units_cached(unit_cells, persons)
         return list(lead), list(assist), evidence
-    return _read_row_units(unit_cells, aliases)
+    return _read_row_units(unit_cells, aliases, persons)
 
 
 @lru_cache(maxsize=16384)
-def _row_units_cached(unit_cells: tuple[tuple[str, str], ...]) -> tuple[tuple[UnitRef, ...], tuple[UnitRef, ...], str]:
+def _row_units_cached(unit_cells: tuple[tuple[str, str], ...], persons: bool
+                      ) -> tuple[tuple[UnitRef, ...], tuple[UnitRef, ...], str]:
     # Rows of a plan repeat the same unit cells (a merged cell fills a block of
     # rows), so rows read with the default alias table share one reading.
-    lead, assist, evidence = _read_row_units(unit_cells, None)
+    lead, assist, evidence = _read_row_units(unit_cells, None, persons)
     return tuple(lead), tuple(assist), evidence
 
 
-def _read_row_units(unit_cells: tuple[tuple[str, str], ...], aliases) -> tuple[list[UnitRef], list[UnitRef], str]:
+def _read_row_units(unit_cells: tuple[tuple[str, str], ...], aliases, persons: bool = False
+                    ) -> tuple[list[UnitRef], list[UnitRef], str]:
     lead: list[UnitRef] = []
     assist: list[UnitRef] = []
     evidence = []
     for cell, role in unit_cells:
         if cell.strip():
-            l, a = parse_slot(cell, role, aliases)
+            l, a = parse_slot(cell, role, aliases, persons)
             have_lead, have_assist = {x.raw for x in lead}, {x.raw for x in assist}
             lead += [u for u in l if u.raw not in have_lead]
             assist += [u for u in a if u.raw not in have_assist]

@@ -95,12 +95,19 @@ def _segments(content: str) -> list[tuple[str, str]]:
     return [(s.strip(" \t\n\u3000"), sep) for s, sep in out]
 
 
-def _units(text: str, role_word: str, aliases) -> list[UnitRef] | None:
-    """The units of a unit list, or None when the text is not a unit list."""
+# A person named beside the office in a 责任科室、责任人 column (综合科、张鸿).
+_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,3}$")
+
+
+def _units(text: str, role_word: str, aliases, persons: bool = False) -> list[UnitRef] | None:
+    """The units of a unit list, or None when the text is not a unit list.
+    With ``persons``, short personal names beside the units are left out."""
     text = _LEADING_NOISE.sub("", text.strip(" \t\n\u3000"))
     if not clean_unit(text):
         return []
     refs = list(iter_units(text, role_word, aliases))
+    if persons:
+        refs = [r for r in refs if looks_like_unit(r.raw) or not _PERSON.match(r.raw)]
     if not refs or not all(looks_like_unit(r.raw) or r.implied_others and looks_like_unit(r.raw + "单位")
                            for r in refs):
         return None
@@ -121,7 +128,8 @@ def _role_split(segment: str) -> tuple[str, str, str, str] | None:
     return before, m.group(0), role, together
 
 
-def read_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None) -> SlotReading:
+def read_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None,
+              persons: bool = False) -> SlotReading:
     """Read one responsibility slot with the clause grammar of this module.
 
     Readings with the default alias table are remembered and shared: treat
@@ -138,11 +146,12 @@ def read_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str]
     (['监测司'], ['大气司'])
     """
     if aliases is None:
-        return _read_slot_cached(content, default_role)
-    return _read_slot(content, default_role, aliases)
+        return _read_slot_cached(content, default_role, persons)
+    return _read_slot(content, default_role, aliases, persons)
 
 
-def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | None) -> SlotReading:
+def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | None, persons: bool = False
+               ) -> SlotReading:
     reading = SlotReading()
     segments = _segments(content)
     labels = [m.group(1) for m in _LABEL.finditer(content)]
@@ -155,7 +164,7 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
 
     def flush(role: str, word: str) -> None:
         for p in pending:
-            refs = _units(p, word, aliases)
+            refs = _units(p, word, aliases, persons)
             if refs:
                 reading.add(refs, role)
         pending.clear()
@@ -194,7 +203,7 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             if current is not None and current[0] != "deadline" and not before.strip() and not together:
                 # 牵头单位：X牵头 — the phrase repeats the label's role.
                 pass
-            lead_refs = _units(before, word, aliases) if before.strip() else []
+            lead_refs = _units(before, word, aliases, persons) if before.strip() else []
             if lead_refs is None:
                 reading.understood = False
                 pending.clear()
@@ -211,7 +220,7 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             reading.deadline += "，" + seg
             continue
         if current is not None:
-            refs = _units(seg, current[1], aliases)
+            refs = _units(seg, current[1], aliases, persons)
             if refs is None:
                 reading.understood = False
                 continue
@@ -222,7 +231,7 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             if comma_rule and sep in "，,":
                 first_group = False
             continue
-        refs = _units(seg, "", aliases)
+        refs = _units(seg, "", aliases, persons)
         if refs is None:
             reading.understood = False
             continue
@@ -239,8 +248,8 @@ def _label_role(label: str, has_lead_label: bool) -> str:
     return ASSIST if has_lead_label else LEAD  # 责任 / 落实 / 承办 / 实施
 
 
-def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None
-               ) -> tuple[list[UnitRef], list[UnitRef]]:
+def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None,
+               persons: bool = False) -> tuple[list[UnitRef], list[UnitRef]]:
     """Lead and assist units named in one responsibility slot.
 
     Plans repeat the same unit cells row after row, so slots read with the
@@ -255,14 +264,14 @@ def parse_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str
     >>> [u.raw for u in parse_slot("各地、各部门分别负责")[0]]
     ['各地', '各部门']
     """
-    r = read_slot(content, default_role, aliases)
+    r = read_slot(content, default_role, aliases, persons)
     return list(r.lead), list(r.assist)
 
 
 @lru_cache(maxsize=65536)
-def _read_slot_cached(content: str, default_role: str) -> SlotReading:
+def _read_slot_cached(content: str, default_role: str, persons: bool = False) -> SlotReading:
     # Plans repeat the same unit cells row after row.
-    return _read_slot(content, default_role, None)
+    return _read_slot(content, default_role, None, persons)
 
 
 @lru_cache(maxsize=65536)
@@ -276,5 +285,5 @@ def is_responsibility_slot(content: str) -> bool:
     >>> is_responsibility_slot("以下简称《条例》"), is_responsibility_slot("综合处牵头落实,完成时限:2024年10月")
     (False, True)
     """
-    r = _read_slot_cached(content, LEAD)
+    r = _read_slot_cached(content, LEAD, False)
     return bool(r.lead or r.assist) and r.understood

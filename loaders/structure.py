@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .lines import (annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title,
                     may_be_furniture)
-from .tables import Row, Table, is_header_cell, split_pipe
+from .tables import Row, Table, fold_subheaders, is_header_cell, split_pipe
 
 __all__ = ["Item", "MemberList", "Parsed", "walk"]
 
@@ -474,8 +474,8 @@ def _read_cells(lines, header: list[str], i: int, title: str) -> tuple[Table, in
     """A table flattened to one cell per line, with or without closing bars and
     blank lines, read as one stream of cells (rows are rebuilt from what the
     cells hold)."""
-    table = Table("cells", header, title=title, start=lines[i - 1][0] if i else 0)
     names = set(header)
+    table = Table("cells", fold_subheaders(header), title=title, start=lines[i - 1][0] if i else 0)
     cell: list[tuple[int, str]] = []  # the lines of a cell still open (a cell wrapped over lines)
 
     def close() -> None:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from .lines import compact, heading
 
 __all__ = ["Row", "Table", "HEADER_WORDS", "is_header_cell", "split_pipe", "column_roles", "fill_merged",
-           "cell_kind", "Record", "assign_cells"]
+           "cell_kind", "Record", "assign_cells", "fold_subheaders"]
 
 HEADER_WORDS = re.compile(
     r"^(?:序号|编号|工作任务|重点任务|主要任务|重点工作|工作事项|任务|任务事项|具体要求|主要内容和要求|主要内容|工作内容|任务内容|工作措施|"
@@ -98,25 +98,54 @@ _ROLE_OF = (
 def _role_by_shape(name: str) -> str:
     """The role of a header that is not one of the listed words, from its last noun."""
     core = re.sub(r"[(（][^()（）]*[)）]$", "", name)
-    if re.search(r"领导$|责任人$|载体$|情况$|备注$|目录$", core):
-        return "other"
     if re.search(r"单位|部门|科室|处室|司局|主体", core):
         if re.search(r"牵头|主责|主办", core):
             return "lead"
         if re.search(r"配合|协办|协助|参与|会办", core):
             return "assist"
         return "resp"
+    if re.search(r"领导$|责任人$|载体$|情况$|备注$", core):
+        return "other"
     if re.search(r"时限|时间|期限|节点|进度", core):
         return "deadline"
     if re.search(r"要求|内容|措施|举措", core):
         return "text"
     if re.search(r"任务|事项|名称", core):
         return "task"
-    if re.search(r"领域|类别", core):
+    if re.search(r"领域|类别|目录|级", core):
         return "group"
     if re.search(r"序号|编号", core):
         return "number"
     return "other"
+
+
+def fold_subheaders(header: list[str]) -> list[str]:
+    """A two-row header flattened to one cell per line: the second row's cells
+    (一级目录 | 二级目录 | 三级目录) come after the first row's and stand for the
+    first row's task column they split.
+
+    >>> fold_subheaders(["序号", "公开事项", "内容要求", "责任科室", "完成时限", "一级目录", "二级目录"])
+    ['序号', '一级目录', '二级目录', '内容要求', '责任科室', '完成时限']
+    """
+    roles = [_role_by_shape(compact(h)) if not _listed_role(h) else _listed_role(h) for h in header]
+    k = len(header)
+    while k > 0 and roles[k - 1] == "group" and not HEADER_WORDS.match(compact(header[k - 1])):
+        k -= 1
+    subs = header[k:]
+    if len(subs) < 2 or not ({"lead", "resp", "deadline"} & set(roles[:k])):
+        return header
+    first = next((i for i, r in enumerate(roles[:k]) if r in ("task", "group")), None)
+    if first is None:
+        return header
+    return header[:first] + subs + header[first + 1:k]
+
+
+def _listed_role(h: str) -> str:
+    n = compact(h).replace(" ", "")
+    for role, pat in _ROLE_OF:
+        if pat.search(n):
+            return role
+    return ""
 
 
 def column_roles(header: list[str]) -> list[str]:

@@ -49,7 +49,7 @@ _ANY_BRACKET = re.compile(r"[(（〈<〔\[【][^()（）〈〉<>〔〕\[\]【】
 # Words a unit's name never holds: a clause that only ends like a unit
 # ("本要点各项工作均需各市") is not one.
 _NOT_A_NAME = re.compile(r"的|要|需|应当|做好|作为|以下|不再|本要点|各项|工作任务|进一步|加强|推进|开展|[“”\"]")
-_SHORT_NAME = re.compile(r"^(?:各[^、]|[^全本我各此该][司科处室局办所站队])$")
+_SHORT_NAME = re.compile(r"^(?:各[^、]|[^全本我各此该公][司科处室局办所站队])$")  # 水司, 街办; not the 公室 of 办 公室
 _LIST_SEP = re.compile(r"[、，,；;]")
 # 等, 等部门, 等有关部门(单位) are catch-alls to drop; "X等相关部门",
 # "X等相关区直部门" are noun phrases kept whole (as the corpus gold reads them).
@@ -219,7 +219,7 @@ def looks_like_unit(name: str) -> bool:
     """
     if not name or len(name) > 40:
         return False
-    if name in ("各地", "各部门", "各单位", "各县", "各区", "各乡镇"):
+    if name in ("各地", "各部门", "各单位", "各县", "各区", "各乡镇", "单位", "部门"):
         return True
     core = _BRACKET_TAIL.sub("", name)
     if _NOT_A_NAME.search(core):
@@ -284,7 +284,7 @@ def canonical_unit(name: str, aliases: Mapping[str, str] | None = None) -> str:
     m = re.search(r"\([^()]*\)$", folded)
     if m and m.start() > 0 and not folded.startswith("各"):
         base, bracket = folded[: m.start()], m.group(0)
-        if looks_like_unit(bracket[1:-1]):
+        if looks_like_unit(bracket[1:-1]) and bracket[1:-1] not in ("单位", "部门"):
             bracket = ""
     if base in table:
         return table[base] + bracket
