@@ -187,10 +187,18 @@ def parquet_options(columns: Iterable[str]) -> dict:
     return {"compression": "zstd", "use_dictionary": dictionary}
 
 
+def parquet_schema(columns: Iterable[str], props: dict[str, str]) -> pa.Schema:
+    """The Arrow types of a table's columns, from the schema's property types (columns not in ``props``,
+    an edge's ``source`` and ``target``, are ids): what pandas gives a full table, and an empty one too,
+    whose columns would otherwise come out ``null`` or ``double``."""
+    arrow = {INT: pa.int64(), DOUBLE: pa.float64(), STRINGS: pa.list_(pa.string())}
+    return pa.schema([(c, arrow.get(props.get(c), pa.large_string())) for c in columns])
+
+
 def _write_table(df: pd.DataFrame, props: dict[str, str], stem: Path) -> list[Path]:
     p_csv, p_pq = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".parquet")
     _csv_ready(df, props).to_csv(p_csv, index=False, lineterminator="\n")
-    df.to_parquet(p_pq, index=False, **parquet_options(df.columns))
+    df.to_parquet(p_pq, index=False, schema=parquet_schema(df.columns, props), **parquet_options(df.columns))
     return [p_csv, p_pq]
 
 

@@ -8,7 +8,8 @@ import click
 
 from ..errors import MandateGraphError
 from ..options import format_option, jurisdiction_option, quiet_option, year_option
-from .extract import expand_paths, iter_extract
+from .extract import iter_extract
+from .inputs import find_documents
 from .reading import READERS
 
 __all__ = ["COMMANDS", "extract", "formats"]
@@ -27,15 +28,28 @@ def extract(files, jurisdiction, year, encoding, reader, fmt, quiet):
 
     Prints one JSON object per task (JSON Lines). Text that could not be
     placed and files that failed are reported on stderr; the exit status is 1
-    if any file failed, and the other files are still extracted.
+    if any file failed, or a folder held no document, and the other files
+    are still extracted. Files left out of a folder (not documents, hidden,
+    Office lock files, the same content as another) and what reading
+    changed (control characters blanked) are named on stderr, unless -q.
     """
+    found = find_documents(files)
+    if not quiet:
+        for line in found.notices():
+            click.echo(line, err=True)
     failed = 0
-    paths = expand_paths(files)
-    for path, result in iter_extract(paths, jurisdiction=jurisdiction, year=year, encoding=encoding, format=reader):
+    for error in found.errors():
+        failed += 1
+        click.echo(f"Error: {error}", err=True)
+    for path, result in iter_extract(found.files, jurisdiction=jurisdiction, year=year, encoding=encoding,
+                                     format=reader):
         if isinstance(result, MandateGraphError):
             failed += 1
             click.echo(f"Error: {result}", err=True)
             continue
+        if not quiet:
+            for line in result.notices:
+                click.echo(f"notice: {line}", err=True)
         if fmt == "jsonl":
             out = sys.stdout
             for task in result.tasks:

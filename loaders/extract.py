@@ -501,15 +501,22 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
 
 def extract_file(path: str | Path, *, jurisdiction: str | None = None, year: int | None = None,
                  encoding: str | None = None, format: str | None = None,
-                 aliases: Mapping[str, str] | None = None) -> Extraction:
-    """Read and extract one file."""
+                 aliases: Mapping[str, str] | None = None, source: str | None = None) -> Extraction:
+    """Read and extract one file.
+
+    ``source`` names the document in the graph and the contract; by default
+    the one the path carries (:func:`expand_paths`: its path inside the
+    folder named), else its file name.
+    """
     raw = read_document(path, encoding=encoding, format=format)
+    source = source or getattr(path, "source", None) or Path(path).name
     try:
-        ex = extract_text(raw.text, Path(path).name, jurisdiction=jurisdiction, year=year, aliases=aliases, raw=raw)
+        ex = extract_text(raw.text, source, jurisdiction=jurisdiction, year=year, aliases=aliases, raw=raw)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
     if raw.traditional:
         _restore_script(ex, raw)
+    ex.notices = [f"{path}: {n}" for n in raw.notices]
     return ex
 
 
@@ -556,14 +563,12 @@ def extract_files(paths: Iterable[str | Path], **kw) -> list[Extraction]:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[str]:
-    """Files named, and the documents inside folders named (sorted)."""
-    out: list[str] = []
-    for p in paths:
-        if os.path.isdir(p):
-            for root, _, files in os.walk(p):
-                for f in sorted(files):
-                    if f.lower().endswith((".txt", ".htm", ".html", ".docx")):
-                        out.append(os.path.join(root, f))
-        else:
-            out.append(str(p))
-    return sorted(out) if all(os.path.isdir(p) for p in paths) else out
+    """Files named, and the documents inside folders named (sorted), each read once.
+
+    The documents of :func:`~mandategraph.loaders.inputs.find_documents`,
+    without its report of what was left out (call that to have it). Each
+    path carries its document's name in ``source``, which :func:`extract_file` uses.
+    """
+    from .inputs import find_documents
+
+    return list(find_documents(paths).files)

@@ -34,7 +34,7 @@ class Jurisdiction:
 class DocumentMeta:
     """What a document says about itself."""
 
-    source: str  # file name as given
+    source: str  # its path inside the folder named (a/plan.txt), or the file name of a file named directly
     title: str = ""
     jurisdiction: Jurisdiction = field(default_factory=lambda: Jurisdiction(""))
     year: int | None = None
@@ -145,3 +145,4 @@ class Extraction:
     memberships: list[Membership] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
     text: str = ""  # the decoded text that spans point into
+    notices: list[str] = field(default_factory=list)  # what reading changed (control characters blanked), for stderr

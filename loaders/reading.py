@@ -17,7 +17,7 @@ from typing import Callable
 
 from ..errors import ReadError, UnknownNameError
 
-__all__ = ["RawDocument", "read_document", "decode_bytes", "guess_format", "READERS", "to_simplified"]
+__all__ = ["RawDocument", "read_document", "decode_bytes", "guess_format", "READERS", "to_simplified", "blank_controls"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class RawDocument:
     format: str
     checksum: str
     traditional: bool
+    notices: tuple[str, ...] = ()  # what reading changed in the text (control characters blanked)
 
 
 UNICODE_HINT = "Pass --encoding (e.g. --encoding gb18030) if you know the file's encoding"
@@ -310,6 +311,7 @@ def read_document(path: str | Path, *, encoding: str | None = None, format: str 
         raise UnknownNameError("format", fmt, list(READERS))
     raw_text, enc = READERS[fmt](data, str(path), encoding)
     raw_text = raw_text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    raw_text, notices = blank_controls(raw_text)
     if not raw_text.strip():
         raise ReadError(str(path), "no text in file")
     traditional = False
@@ -318,5 +320,27 @@ def read_document(path: str | Path, *, encoding: str | None = None, format: str 
         text, traditional = to_simplified(raw_text)
     return RawDocument(
         path=str(path), text=text, raw_text=raw_text, encoding=enc, format=fmt,
-        checksum=hashlib.sha256(data).hexdigest(), traditional=traditional,
+        checksum=hashlib.sha256(data).hexdigest(), traditional=traditional, notices=notices,
     )
+
+
+# C0 control characters but tab and newline (carriage returns are newlines by then).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f]")
+
+
+def blank_controls(text: str) -> tuple[str, tuple[str, ...]]:
+    r"""``text`` with its control characters (NUL, form feed, escape …; not tab or newline) made spaces,
+    the same length so offsets hold, and a notice saying so (none when there were none).
+
+    >>> blank_controls("推进\x00公开\x0c\n")
+    ('推进 公开 \n', ('2 control characters (U+0000, U+000C) replaced by spaces, the first on line 1',))
+    """
+    first = _CONTROLS.search(text)
+    if first is None:
+        return text, ()
+    found = _CONTROLS.findall(text)
+    kinds = ", ".join(f"U+{ord(c):04X}" for c in sorted(set(found)))
+    line = text.count("\n", 0, first.start()) + 1
+    plural = "s" if len(found) > 1 else ""
+    return _CONTROLS.sub(" ", text), (f"{len(found)} control character{plural} ({kinds}) replaced by spaces, "
+                                      f"the first on line {line}",)

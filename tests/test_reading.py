@@ -158,3 +158,41 @@ def test_html_table_with_merged_cells_keeps_columns_aligned(tmp_path):
         ("推进政务公开专区建设", ["市行政审批服务局"], "2023-12-31"),
     ]
     assert ex.meta.jurisdiction.name == "瑞安市" and ex.meta.jurisdiction.parents[0][1] == "温州市"
+
+
+def test_control_characters_are_blanked_with_a_notice_and_offsets_kept(tmp_path, seed_text, seed_tasks):
+    # A NUL (and other C0 controls: escape, form feed, vertical tab) from a damaged export or a PDF
+    # converter: kept, it went into task texts, the tables and the RDF, which no XML parser reads back.
+    task = seed_text.index("推进民生项目")
+    dirty = seed_text[:task + 2] + "\x00" + seed_text[task + 2: task + 4] + "\x1b\x0c\x0b" + seed_text[task + 4:]
+    p = tmp_path / "dirty.txt"
+    p.write_bytes(dirty.encode("utf-8"))
+    raw = read_document(p)
+    assert len(raw.text) == len(dirty) and len(raw.raw_text) == len(dirty)  # same length: spans still point right
+    assert raw.text == dirty.replace("\x00", " ").replace("\x1b", " ").replace("\x0c", " ").replace("\x0b", " ")
+    line = dirty.count("\n", 0, task) + 1
+    assert raw.notices == (f"4 control characters (U+0000, U+000B, U+000C, U+001B) replaced by spaces, "
+                           f"the first on line {line}",)
+    ex = extract_file(p)
+    assert not any(ch < " " and ch not in "\t\n" for t in ex.tasks for ch in t.text)
+    assert _tasks(p) == seed_tasks
+    assert ex.notices == [f"{p}: {raw.notices[0]}"]
+    for t in ex.tasks:
+        assert ex.text[t.span[0]: t.span[1]].strip()
+    # Tabs and newlines are text; a clean file has no notice.
+    clean = tmp_path / "clean.txt"
+    clean.write_text(seed_text, encoding="utf-8")
+    assert read_document(clean).notices == ()
+
+
+def test_extract_prints_the_control_character_notice_unless_quiet(tmp_path, seed_text):
+    import subprocess
+    import sys
+
+    p = tmp_path / "nul.txt"
+    p.write_bytes(seed_text.replace("推进民生项目", "推进\x00民生项目", 1).encode("utf-8"))
+    r = subprocess.run([sys.executable, "-m", "mandategraph", "extract", str(p)], capture_output=True, text=True)
+    assert r.returncode == 0 and "\\u0000" not in r.stdout and "\x00" not in r.stdout
+    assert f"notice: {p}: 1 control character (U+0000) replaced by spaces" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "mandategraph", "extract", "-q", str(p)], capture_output=True, text=True)
+    assert "notice" not in r.stderr
