@@ -208,15 +208,11 @@ def _names_persons(table: Table) -> bool:
 
 
 def _cells_of(table: Table, roles: list[str]) -> list[Record]:
-    """The rows of a table without a 序号 column, rebuilt from what each cell holds."""
+    """The rows of a table read by content, rebuilt from what each cell holds."""
     persons = _names_persons(table)
 
-    def is_units(cell: str) -> bool:
-        r = read_slot(cell, LEAD, None, persons)
-        return bool(r.lead or r.assist) and r.understood
-
     def kinds(cells, start, end, line):
-        return [(c, cell_kind(c, is_units, looks_like_deadline), start, end, line) for c in cells]
+        return [(c, _cell_kind(c, persons), start, end, line) for c in cells]
 
     if table.encoding == "cells":
         return assign_cells([x for r in table.rows for x in kinds(r.cells, r.start, r.end, r.line)], roles)
@@ -224,6 +220,16 @@ def _cells_of(table: Table, roles: list[str]) -> list[Record]:
     for r in table.rows:
         out += assign_cells(kinds(r.cells, r.start, r.end, r.line), roles, rows_are_lines=True)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _cell_kind(cell: str, persons: bool) -> str:
+    # Merged cells repeat down a table and unit cells across plans.
+    def is_units(c: str) -> bool:
+        r = read_slot(c, LEAD, None, persons)
+        return bool(r.lead or r.assist) and r.understood
+
+    return cell_kind(cell, is_units, looks_like_deadline)
 
 
 _SECTION_UNITS = re.compile(r"^(?:[一二三四五六七八九十]+[、.．])?(.+?(?:牵头|负责|配合)(?:落实|实施)?)的(?:\S{0,4})?任务")

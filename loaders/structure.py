@@ -216,6 +216,9 @@ _RUN_TOGETHER_MARK = re.compile(
     r"\d{1,2}[、.．](?![\d.．])|[(（]\d{1,2}[)）])\S)")
 
 
+_LONG_LINE = re.compile(r"[^\n]{151,}")
+
+
 def _break_run_together(text: str) -> str:
     """The text with a line break in place of the space before each item marker
     of an over-long line (same length, so offsets still point at the document).
@@ -223,14 +226,9 @@ def _break_run_together(text: str) -> str:
     >>> _break_run_together("总体要求。 一、公开" + "啊" * 150 + "。 (一)推进公开。")[:12]
     '总体要求。\\n一、公开啊啊'
     """
-    if not any(len(line) > 150 for line in text.split("\n")):
+    if not _LONG_LINE.search(text):
         return text
-    out = []
-    for line in text.split("\n"):
-        if len(line) > 150:
-            line = _RUN_TOGETHER_MARK.sub(lambda m: "\n" + m.group(0)[1:], line)
-        out.append(line)
-    return "\n".join(out)
+    return _LONG_LINE.sub(lambda m: _RUN_TOGETHER_MARK.sub(lambda k: "\n" + k.group(0)[1:], m.group(0)), text)
 
 
 def _first_words(item: Item) -> str:
