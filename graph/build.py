@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import MutableMapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 import networkx as nx
 import pandas as pd
 
-from ..errors import MandateGraphError
+from ..errors import MandateGraphError, ReadError
 from ..loaders.extract import expand_paths, extract_file
 from ..loaders.model import Extraction
 from .collector import collector_paused
@@ -25,6 +26,7 @@ from .continuity import DEFAULTS as CONTINUITY_DEFAULTS
 from .derived import add_derived
 from .documents import add_document
 from .edge_columns import EdgeColumns
+from .folder import build_lock, fault_point, mark_complete, prepare_target, swap_in, unmark, writing
 from .linking import Links, add_links, link_tables
 from .mandates import add_mandates
 from .summary import EdgeFacts, Extracted, summarize
@@ -149,14 +151,55 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
 
     The folder gets ``tables/`` (CSV + Parquet per node label and edge type),
     ``graph.lbug`` (LadybugDB), ``extract.jsonl`` (the extraction contract),
-    ``unplaced.jsonl`` and ``summary.json``. Files that fail are reported in
-    the result and the summary; the others are built.
+    ``unplaced.jsonl``, ``summary.json`` and, last, ``BUILD_COMPLETE``. Files
+    that fail are reported in the result and the summary; the others are built.
+
+    All or nothing (:mod:`mandategraph.graph.folder`): the build is written
+    in a staging folder beside ``out`` and swapped in complete, replacing
+    the previous build whole (what else its folder held goes with it),
+    under a lock that refuses a second build or an add into ``out`` at once
+    (:class:`~mandategraph.graph.folder.BusyError`). Inputs with no
+    document, or none that could be extracted, raise ReadError and replace
+    nothing.
     """
-    paths = expand_paths([str(p) for p in inputs])
+    label = str(out)
+    out = Path(out)
+    names = [str(p) for p in inputs]
+    paths = expand_paths(names)
+    if not paths:
+        raise ReadError(", ".join(names), "no documents found (no .txt, .htm, .html or .docx file); "
+                                          f"nothing was built and {label} was left as it was")
+    real = Path(os.path.realpath(out))
+    for p in paths:
+        if Path(os.path.realpath(p)).is_relative_to(real):
+            raise ReadError(p, f"is inside the build folder {label}, which a build replaces whole; "
+                               "move the documents out of it or pick another --out")
+    with build_lock(out, label=label):
+        fault_point("locked")
+        stage = prepare_target(out, label)
+        try:
+            with writing(stage):
+                summary, files, errors = _build_into(paths, stage, options, progress, names, label, **extract_kw)
+            swap_in(stage, out)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+    return BuildResult(out, errors, [out / p.relative_to(stage) for p in files], summary)
+
+
+def _build_into(paths: list[str], out: Path, options: BuildOptions, progress, names: list[str], label: str,
+                **extract_kw) -> tuple[dict, list[Path], list[tuple[str, str]]]:
+    """The build of ``paths`` written into the (staging) folder ``out``, marker last."""
     extractions, errors = extract_all(paths, options.workers, progress, **extract_kw)
+    fault_point("extract")
+    if not extractions:
+        first = f"; {errors[0][1]}" if errors else ""
+        raise ReadError(", ".join(names), f"no documents found: none of the {len(paths)} file(s) could be "
+                                          f"extracted{first}; nothing was built and {label} was left as it was")
     edges = EdgeColumns()
     g = build_core(extractions, edges)
     files = write_extractions(extractions, out)
+    fault_point("extractions")
     extracted = Extracted.of(extractions)
     del extractions  # in g and extract.jsonl now
     framed = edges.frames()
@@ -165,14 +208,17 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     # Linking leaves these edges alone: their tables are written before it, and their frames
     # are not held through it (national: the parent ~0.37 GB smaller beside the SIMILAR_TO process).
     files += write_edge_tables(framed, Path(out) / "tables", release=True)
+    fault_point("edge_tables")
     links = link_core(g, options)
+    fault_point("link")
     framed, frequencies = links.edges, links.similar_frequencies
     del links  # its frames are in `framed`, let go as they are written
     files += write_graph(g, extracted, errors, out, framed, release=True, written=written)
+    fault_point("tables")
     summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
     del g, framed  # the stores below read the tables
     files += write_stores(out, options, frequencies)
-    return BuildResult(Path(out), errors, files, summary)
+    return summary, files, errors
 
 
 def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: str | Path,
@@ -187,6 +233,7 @@ def write_extractions(extractions: list[Extraction], out: str | Path) -> list[Pa
     """``extract.jsonl`` (the extraction contract) and ``unplaced.jsonl``, by document."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    unmark(out)  # the first file of a build folder: not complete until write_stores marks it
     ordered = sorted(extractions, key=lambda e: e.meta.source)
     with open(out / "extract.jsonl", "w", encoding="utf-8") as fh:
         for ex in ordered:
@@ -218,14 +265,19 @@ def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Pat
 
 def write_stores(out: str | Path, options: BuildOptions = BuildOptions(), similar_frequencies=None) -> list[Path]:
     """What is made from the tables: ``add_index.npz`` and ``graph.lbug`` (``similar_frequencies``:
-    the linking's n-gram document frequencies, :attr:`Links.similar_frequencies`, not counted again)."""
+    the linking's n-gram document frequencies, :attr:`Links.similar_frequencies`, not counted again);
+    then the marker ``BUILD_COMPLETE``, the last file of a build folder."""
     from .incremental import write_add_index
 
     out = Path(out)
     # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
     files = [write_add_index(out, options, similar_frequencies)]
+    fault_point("add_index")
     if options.ladybug:
         from .ladybug_store import write_ladybug
 
         files.append(Path(write_ladybug(out / "tables", out / "graph.lbug")))
+        fault_point("ladybug")
+    files.append(mark_complete(out))
+    fault_point("marked")
     return files

@@ -38,7 +38,12 @@ DEFAULTS = {"continues_threshold": 0.15, "similar_threshold": 0.35, "details_thr
 @quiet_option
 def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold,
           continues_relative, continues_level, similar_top_k, workers, quiet):
-    """Extract every document in INPUTS (files or folders) and build the graph in --out."""
+    """Extract every document in INPUTS (files or folders) and build the graph in --out.
+
+    The build is written beside --out and replaces it whole once complete (a
+    killed build leaves the old one); a second build or an add into the same
+    folder meanwhile is refused.
+    """
     from .build import BuildOptions, build as build_folder
     from .summary import format_summary
 

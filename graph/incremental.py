@@ -146,6 +146,7 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
+from .folder import build_lock, check_build
 from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, not_built, parquet_options
 from .tfidf import document_frequency, smooth_idf, weigh
 from .themes import FALLBACK_THEME
@@ -1939,6 +1940,7 @@ def checkpoint(out: str | Path) -> dict[str, float]:
     if not db_path.is_file():
         raise ReadError(str(out), "no graph.lbug here; run `mandategraph build` first")
     folder = db_path.parent
+    check_build(folder)
     with _locked(folder):
         recover(folder)
         folded = _fold_locked(folder)
@@ -2002,6 +2004,7 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     if similar not in ("incremental", "exact"):
         raise ValueError(f"unknown similar mode {similar!r}; expected 'incremental' or 'exact'")
     result = result or AddResult()
+    check_build(folder)  # not an incomplete build
     _Folder(folder).close()  # a built folder, or ReadError
     with _locked(Path(folder)):
         recover(folder)
@@ -2011,15 +2014,27 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
 
 @contextlib.contextmanager
 def _locked(out: Path):
-    """One add at a time in a folder: a second one waits for the first."""
+    """One add at a time in a folder: a second one waits for the first. None while a build writes the
+    folder: the build's lock beside it is held shared, and refuses at once when a build holds it
+    (:func:`mandategraph.graph.folder.build_lock`; not for the staging folder a build writes itself)."""
     import fcntl
 
-    with open(out / LOCK_NAME, "a") as fh:
+    with contextlib.ExitStack() as stack:
+        if not _being_built(out):
+            stack.enter_context(build_lock(out, shared=True))
+        fh = stack.enter_context(open(out / LOCK_NAME, "a"))
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _being_built(out: Path) -> bool:
+    """``out`` is a staging folder (the build writing it holds the lock of its target)."""
+    from .folder import _being_written, _is_staged
+
+    return _being_written(out) or _is_staged(Path(out))
 
 
 def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Similar, candidates: int,
@@ -2214,7 +2229,14 @@ def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: 
     ReadError
         ``graph_dir`` is not a built folder.
     """
+    check_build(graph_dir)  # not an incomplete build
     _Folder(graph_dir).close()
+    with build_lock(graph_dir, shared=True):  # no build into the folder until the last document is in
+        return _add_documents(inputs, graph_dir, options, similar, candidates, method, checkpoint, **extract_kw)
+
+
+def _add_documents(inputs, graph_dir, options, similar, candidates, method, checkpoint, **extract_kw
+                   ) -> AddResult:
     result = AddResult()
     extractions = []
     t0 = time.perf_counter()

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from ..errors import QueryError, ReadError, StoreError
 from .schema import DOUBLE, EDGES, INT, NODES, STRINGS, EdgeSpec, NodeSpec
 from .derived import DERIVED_TASK_PROPERTIES
+from .folder import check_build, fault_point
 from .tables import edge_frames, node_frames, read_table, read_tables, tables_of
 
 __all__ = ["DB_NAME", "query_parameters", "schema_ddl", "write_ladybug", "create_schema", "run_cypher", "open_database",
@@ -188,6 +189,7 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
                         _execute(conn, f"COPY {name} FROM '{data.as_posix()}'")
                 else:
                     _copy(conn, work, name, data, props, edge=edge)
+                fault_point("ladybug_copy")  # test hook (graph/folder.py): a build killed mid-load
             # Fold the write-ahead log into the file so the one file is the database.
             _execute(conn, "CHECKPOINT")
         finally:
@@ -249,6 +251,7 @@ def ladybug_path(graph_dir: str | Path) -> Path:
     folder = Path(graph_dir)
     if folder.suffix == ".lbug" and folder.is_file():
         return folder
+    check_build(folder)  # an incomplete build is refused (graph/folder.py)
     tables = folder / "tables"
     db = folder / DB_NAME
     parquet = sorted(tables.glob("*.parquet")) if tables.is_dir() else []

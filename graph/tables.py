@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import ReadError
+from .folder import check_build
 from .schema import EDGES, INT, DOUBLE, NODES, STRINGS, node_spec
 
 __all__ = ["node_frames", "edge_frames", "write_tables", "write_edge_tables", "read_tables", "read_table", "load_graph",
@@ -41,10 +42,12 @@ def tables_of(folder: str | Path) -> Path:
     ``nodes_Task.parquet``, with the rows adds left pending folded in.
 
     Every reader of a build's tables starts here, so none reads the files
-    before the pending rows are in them. Raises ReadError naming ``folder``
-    when neither holds tables.
+    before the pending rows are in them, nor those of an incomplete build
+    (:func:`mandategraph.graph.folder.check_build`). Raises ReadError naming
+    ``folder`` when neither holds tables, or when the build is incomplete.
     """
     folder = Path(folder)
+    check_build(folder)
     for tables in (folder / "tables", folder):
         if (tables / "nodes_Task.parquet").is_file():
             fold_pending(tables)
