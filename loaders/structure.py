@@ -57,6 +57,9 @@ class Parsed:
     furniture: list[str] = field(default_factory=list)  # page furniture lines (source, dates, navigation)
 
 
+# The last characters a header cell can end with (is_header_cell's nouns, or a
+# closing bracket): one set lookup turns away most short lines.
+_HEADER_LAST = frozenset("务项求容位门室局限间号域类录体况施措注标称人工排度作区点导列)）别")
 _NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
 _ROW_NUMBER = re.compile(r"^\d{1,3}$")
 _DASH = re.compile(r"^[—–-]")
@@ -128,7 +131,7 @@ def walk(text: str) -> Parsed:
             take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
-        if len(s) <= 24 and s.rstrip("| ").count("|") == 0 and is_header_cell(s):
+        if len(s) <= 24 and s.rstrip("|｜│ ")[-1:] in _HEADER_LAST and "|" not in s.rstrip("|｜│ ") and is_header_cell(s):
             header, j = _cells_header(lines, i)
             if len(header) >= 3:
                 table, i = _read_cells(lines, header, j, pending_title)
@@ -211,9 +214,11 @@ def walk(text: str) -> Parsed:
 
 # A whole body collapsed onto a few long lines (a mirror page, a PDF): items
 # are still set apart by a space before their marker.
+# Written to start with the space (the lookbehind after it), so the search
+# skips from space to space instead of testing the lookbehind everywhere.
 _RUN_TOGETHER_MARK = re.compile(
-    r"(?<=[。；;)）\]〕\u4e00-\u9fff])[ \t\u3000\xa0]+(?=(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|"
-    r"\d{1,2}[、.．](?![\d.．])|[(（]\d{1,2}[)）])\S)")
+    r"[ \t\u3000\xa0](?<=[。；;)）\]〕\u4e00-\u9fff][ \t\u3000\xa0])[ \t\u3000\xa0]*(?=(?:[一二三四五六七八九十]{1,3}、|"
+    r"[(（][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[、.．](?![\d.．])|[(（]\d{1,2}[)）])\S)")
 
 
 _LONG_LINE = re.compile(r"[^\n]{151,}")
@@ -226,7 +231,7 @@ def _break_run_together(text: str) -> str:
     >>> _break_run_together("总体要求。 一、公开" + "啊" * 150 + "。 (一)推进公开。")[:12]
     '总体要求。\\n一、公开啊啊'
     """
-    if not _LONG_LINE.search(text):
+    if not _RUN_TOGETHER_MARK.search(text) or not _LONG_LINE.search(text):
         return text
     return _LONG_LINE.sub(lambda m: _RUN_TOGETHER_MARK.sub(lambda k: "\n" + k.group(0)[1:], m.group(0)), text)
 
