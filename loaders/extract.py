@@ -103,7 +103,8 @@ def _starts_sentence(text: str, a: int) -> bool:
     return a < len(text) and text[a] not in "，,、的和及与或" and text[a - 1:a] in " \u3000"
 
 
-_LABELLED = re.compile(rf"(?:^|(?<=[。；;]))[ \t\u3000]*(?:【)?({UNIT_LABEL}|{DEADLINE_LABEL})(?:】)?\s*[:：]([^\n；;]*)", re.M)
+_LABELLED = re.compile(rf"(?:^|(?<=[。；;]))[ \t\u3000]*(?:【)?({UNIT_LABEL}|{DEADLINE_LABEL})(?:】\s*[:：]?|\s*[:：])([^\n；;]*)",
+                       re.M)
 _DEADLINE_LABELS = re.compile(rf"^{DEADLINE_LABEL}$")
 
 
@@ -129,7 +130,7 @@ def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
     spans, units, deadline = [], [], ""
     inside = [(a, b) for a, b, _ in _bracket_groups(text)]
     for m in _LABELLED.finditer(text):
-        if any(a < m.start(1) < b for a, b in inside):
+        if any(a < m.start(1) and m.end(1) < b - 1 for a, b in inside):
             continue  # a label of a parenthetical slot, read with its slot
         if _DEADLINE_LABELS.match(m.group(1)):
             deadline = m.group(2).strip()
@@ -141,7 +142,8 @@ def _labelled_slots(text: str) -> tuple[list[tuple[int, int]], str, str]:
 
 def _prose_tasks(item: Item, region: _Region, meta: DocumentMeta, aliases) -> list[Task]:
     text = region.text
-    labelled, label_units, label_deadline = _labelled_slots(text) if "：" in text or ":" in text else ([], "", "")
+    labelled, label_units, label_deadline = _labelled_slots(text) if "：" in text or ":" in text or "】" in text \
+        else ([], "", "")
     if labelled:
         # Blank the labelled lines out (same length, so positions still map).
         parts, prev = [], 0

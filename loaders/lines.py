@@ -18,7 +18,12 @@ HEADING_PATTERNS: tuple[tuple[int, re.Pattern], ...] = (
     (3, re.compile(r"^(\d{1,2})\s*[.．、](?![\d.．])\s*(.*)$", re.S)),
     (4, re.compile(r"^[(（]\s*(\d{1,2})\s*[)）]\s*[、.．]?\s*(.*)$", re.S)),
     (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.*)$", re.S)),
+    # the rank of (1) spelt otherwise: 1) / 1） and ⑴
+    (4, re.compile(r"^(\d{1,2})\s*[)）](?![\d])\s*(.*)$", re.S)),
+    (4, re.compile(r"^([⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇])\s*(.*)$", re.S)),
 )
+_HALF_PAREN, _PARENTHESIZED = HEADING_PATTERNS[5], HEADING_PATTERNS[6]
+_PARENTHESIZED_DIGITS = {c: str(i + 1) for i, c in enumerate("⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇")}
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # Each pattern can only match lines starting with its own characters, so a
@@ -27,8 +32,9 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _HEADINGS_BY_FIRST: dict[str, tuple[tuple[int, re.Pattern], ...]] = {
     **{c: (HEADING_PATTERNS[0],) for c in _CN},
     **{c: (HEADING_PATTERNS[1], HEADING_PATTERNS[3]) for c in "(（"},
-    **{c: (HEADING_PATTERNS[2],) for c in "0123456789０１２３４５６７８９"},
+    **{c: (HEADING_PATTERNS[2], _HALF_PAREN) for c in "0123456789０１２３４５６７８９"},
     **{c: (HEADING_PATTERNS[4],) for c in _CIRCLED},
+    **{c: (_PARENTHESIZED,) for c in _PARENTHESIZED_DIGITS},
 }
 _NOISE = re.compile(
     r"^(?:无障碍阅读.*|关怀版.*|返回首页|网站首页.*|打印本页.*|打印整页.*|打印内容.*|关闭窗口.*|【?打印】?|【?关闭】?|"
@@ -76,6 +82,8 @@ def heading(line: str) -> tuple[int, str, str] | None:
     (1, '一')
     >>> heading("1.2022 年台州市政务公开工作重点任务清单") is None
     True
+    >>> heading("2）加强政策解读。")[:2], heading("⑶做好回应。")[:2]
+    ((4, '（2）'), (4, '（3）'))
     """
     s = line.strip(" \t\u3000\xa0")
     patterns = _HEADINGS_BY_FIRST.get(s[:1], ())
@@ -88,7 +96,7 @@ def heading(line: str) -> tuple[int, str, str] | None:
 
 def normalize_marker(rank: int, token: str) -> str:
     """Markers in one spelling: 一, （一）, 1., （1）."""
-    token = token.strip()
+    token = _PARENTHESIZED_DIGITS.get(token.strip(), token.strip())
     if rank == 1:
         return token
     if rank == 2:

@@ -65,9 +65,16 @@ _ROW_NUMBER = re.compile(r"^\d{1,3}$")
 _DASH = re.compile(r"^[—–-]")
 
 
+# Table rulings drawn with box or full-width bars read as "|" (same length).
+_BAR_FOLD = str.maketrans("│┃｜", "|||")
+
+
 def _lines(text: str) -> list[tuple[int, str]]:
     out, pos = [], 0
+    bars = "│" in text or "┃" in text or "｜" in text
     for line in text.split("\n"):
+        if bars and (line.count("│") + line.count("┃") + line.count("｜")) >= 2:
+            line = line.translate(_BAR_FOLD)
         out.append((pos, line))
         pos += len(line) + 1
     return out
