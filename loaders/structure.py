@@ -60,6 +60,8 @@ class Parsed:
 # The last characters a header cell can end with (is_header_cell's nouns, or a
 # closing bracket): one set lookup turns away most short lines.
 _HEADER_LAST = frozenset("务项求容位门室局限间号域类录体况施措注标称人工排度作区点导列)）别")
+_METADATA_FIELD = re.compile(r"^[\[【]?\s*(?:索引号|主题分类|制发单位|发文机关|发文单位|发文字号|发文日期|文号|成文日期|发布日期|实施日期|"
+                             r"失效日期|废止日期|有效性|发布机构|公开方式|公开范围|公开属性|信息来源|统一编码|体裁分类|组配分类)\s*[\]】:：]")
 _NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
 _ROW_NUMBER = re.compile(r"^\d{1,3}$")
 _DASH = re.compile(r"^[—–-]")
@@ -187,6 +189,10 @@ def walk(text: str) -> Parsed:
                 i += 1
                 continue
         # --- headings and prose ---------------------------------------------------
+        if h and _METADATA_FIELD.match(h[2]):
+            parsed.furniture.append(s)  # "2. [制发单位] …": a page's numbered metadata, not an item
+            i += 1
+            continue
         if h:
             rank, marker, rest = h
             in_attachment_list = False

@@ -258,11 +258,9 @@ def cell_kind(cell: str, is_units, is_deadline) -> str:
         return "deadline"
     if is_units(c):
         return "units"
-    if heading(c) and len(c) <= _SHORT_LIMIT:
-        return "heading"
-    if len(c) <= _SHORT_LIMIT and not re.search(r"[。；;]", c.rstrip("。；;")):
-        return "short"
-    return "text"
+    if c.endswith(("。", "；", ";")) or len(c) > _SHORT_LIMIT or re.search(r"[。；;]", c):
+        return "text"  # a sentence, even a short or numbered one, is a task's text, not a section
+    return "heading" if heading(c) else "short"
 
 
 _ACCEPTS = {
@@ -334,7 +332,9 @@ def assign_cells(cells: list[tuple[str, str, int, int, int]], roles: list[str], 
         if q is None and kind == "text" and text_cols:
             t = text_cols[0]
             held = rec.cells.get(t, "")
-            if held and len(compact(held)) <= _SHORT_LIMIT and not any(
+            # In a | row two sentences side by side are a section and its task;
+            # in a stream of cells a short sentence may be a task of its own.
+            if held and len(compact(held)) <= _SHORT_LIMIT and (rows_are_lines or not re.search(r"[。；;]", held)) and not any(
                     roles[c] in ("lead", "assist", "deadline") for c in rec.cells):
                 # the text column held a short heading: it was the row's section
                 rec.heads.append(held)

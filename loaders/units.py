@@ -49,8 +49,8 @@ _ANY_BRACKET = re.compile(r"[(（〈<〔\[【][^()（）〈〉<>〔〕\[\]【】
 # Words a unit's name never holds: a clause that only ends like a unit
 # ("本要点各项工作均需各市") is not one.
 _NOT_A_NAME = re.compile(r"的|要|需|应当|做好|作为|以下|不再|本要点|各项|工作任务|进一步|加强|推进|开展|[“”\"]")
-_LABEL_WORD = re.compile(r"^(?:[省市区县州镇乡]级)?(?:牵头|主责|主办|责任|配合|协办|协助|参与|落实|承办|实施|会办)"
-                         r"(?:单位|部门|科室|处室|司局|主体)$")
+_LABEL_WORD = re.compile(r"^(?:[省市区县州镇乡]级)?(?:牵头|主责|主办|责任|配合|协办|协助|参与|落实|承办|实施|会办|制发|发文|发布|"
+                         r"成文|主管|所属)(?:单位|部门|科室|处室|司局|主体|机关|机构)$")
 _SHORT_NAME = re.compile(r"^(?:各[^、]|[^全本我各此该公][司科处室局办所站队])$")  # 水司, 街办; not the 公室 of 办 公室
 _LIST_SEP = re.compile(r"[、，,；;]")
 # 等, 等部门, 等有关部门(单位) are catch-alls to drop; "X等相关部门",
