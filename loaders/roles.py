@@ -39,7 +39,9 @@ _OFFICE = r"(?:单位|部门|处室|科室|司局|处|科|室|主体|领导)"
 UNIT_LABEL = (r"(?:[省市区县州镇乡]级)?(?:牵头|主责|主办|责任|落实|承办|实施|配合|协办|协助|参与|会办|配合责任)" + _OFFICE
               + r"(?:及责任人)?")
 DEADLINE_LABEL = r"(?:完成时限|完成时间|完成期限|时限要求|时间要求|办结时限|时间节点|时间安排|进度安排|时限)"
-_LABEL = re.compile(rf"[【\[]?({UNIT_LABEL}|{DEADLINE_LABEL})(?:\s*[】\]]\s*[:：]?|\s*[:：])")  # 责任单位：/【责任单位】
+# A bare role word can be a label too: "牵头：市委宣传部；配合：市网信办".
+_BARE_ROLE_LABEL = r"(?:牵头|主责|主办|责任|配合|协办|协助|参与|会办)(?=\s*[:：])"
+_LABEL = re.compile(rf"[【\[]?({UNIT_LABEL}|{DEADLINE_LABEL}|{_BARE_ROLE_LABEL})(?:\s*[】\]]\s*[:：]?|\s*[:：])")  # 责任单位：/【责任单位】
 _DEADLINE_LABEL_RE = re.compile(rf"^{DEADLINE_LABEL}$")
 
 # A role phrase: an optional manner (按职责分工, 分别, 具体 …), a role verb, and
