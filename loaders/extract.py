@@ -216,7 +216,7 @@ def _cells_of(table: Table, roles: list[str]) -> list[Record]:
     def kinds(cells, start, end, line):
         return [(c, _cell_kind(c, persons), start, end, line) for c in cells]
 
-    if table.encoding == "cells":
+    if table.encoding in ("cells", "linecells"):
         return assign_cells([x for r in table.rows for x in kinds(r.cells, r.start, r.end, r.line)], roles)
     out: list[Record] = []
     for r in table.rows:
@@ -232,6 +232,11 @@ def _cell_kind(cell: str, persons: bool) -> str:
         return bool(r.lead or r.assist) and r.understood
 
     return cell_kind(cell, is_units, looks_like_deadline)
+
+
+def _outline_rank(cell: str) -> int:
+    h = heading(compact(cell))
+    return h[0] if h else 0
 
 
 _SECTION_UNITS = re.compile(r"^(?:[一二三四五六七八九十]+[、.．])?(.+?(?:牵头|负责|配合)(?:落实|实施)?)的(?:\S{0,4})?任务")
@@ -255,7 +260,8 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
     tasks = []
     section_slot = _section_units(table.section) if not unit_cols else ""
     for rec in _cells_of(table, roles):
-        heads = rec.heads + [rec.cells[c] for c in group_cols if c in rec.cells]
+        # Section cells in the order of the outline (一、 before （一）), whichever column held them.
+        heads = sorted([rec.cells[c] for c in group_cols if c in rec.cells] + rec.heads, key=_outline_rank)
         texts = [rec.cells[c] for c in text_cols if c in rec.cells]
         if len(texts) > 1:
             # Two text-like columns (工作要求 | 工作任务 | 具体要求): the task is the
@@ -301,7 +307,7 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     unplaced: list[Unplaced] = []
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
-    if table.encoding in ("cells", "pipe"):
+    if table.encoding in ("cells", "pipe", "linecells"):
         return _record_tasks(table, roles, meta, aliases), unplaced
     if table.encoding == "pipe":
         n = len(roles)
@@ -467,6 +473,20 @@ def _assign_linecells(cells: list[str], layout) -> tuple[list[str], list[tuple[i
     return out, heads
 
 
+_CLOSED = frozenset("。；;！!？?)）〕]】|｜>")
+
+
+def _cut_off(text: str, task: Task) -> bool:
+    """Whether a document stops in the middle of its last task: the task runs
+    to the end of the text and the text ends without closing its sentence (a
+    page excerpt, a download cut short; often inside a multi-byte character)."""
+    tail = text.rstrip(" \t\r\n\u3000\xa0")
+    if not tail or task.span[1] < len(tail) - 1 or tail[-1] in _CLOSED:
+        return False
+    # A table row cut in its unit or deadline cell still has its task whole.
+    return task.source == "prose" or compact(tail)[-8:] in task.text
+
+
 def extract_text(text: str, source: str, *, jurisdiction: str | None = None, year: int | None = None,
                  aliases: Mapping[str, str] | None = None, raw: RawDocument | None = None,
                  require_tasks: bool = True) -> Extraction:
@@ -496,6 +516,10 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         unplaced += lost
     events.sort(key=lambda e: e[0])
     tasks = [t for _, ts in events for t in ts]
+    if tasks and _cut_off(text, tasks[-1]):
+        last = tasks.pop()
+        unplaced.append(Unplaced(last.span, text.count("\n", 0, last.span[0]) + 1, last.text[:80],
+                                 "task cut off at the end of the document (its text or unit list is incomplete)"))
     memberships = []
     for ml in parsed.member_lists:
         group = compact(ml.group)
