@@ -90,17 +90,9 @@ def _slots(text: str) -> list[tuple[int, int, str]]:
         while b and text[b - 1] in " \n\t\u3000":
             b -= 1
         a = _SPACES.match(text, end).end()
-        if not b or text[b - 1] in _SENTENCE_END or a == n or text[a] in _SENTENCE_END or text[a] == "\n" \
-                or _starts_sentence(text, a):
+        if not b or text[b - 1] in _SENTENCE_END or a == n or text[a] in _SENTENCE_END or text[a] == "\n":
             out.append((start, end, content))
     return out
-
-
-def _starts_sentence(text: str, a: int) -> bool:
-    """Whether a slot glued to the next words closes its sentence all the same:
-    the words after it start a new item-like sentence (生态环境部's
-    "(监测司、大气司) 实时公开…" runs slots and sentences together)."""
-    return a < len(text) and text[a] not in "，,、的和及与或" and text[a - 1:a] in " \u3000"
 
 
 _LABELLED = re.compile(rf"(?:^|(?<=[。；;]))[ \t\u3000]*(?:【)?({UNIT_LABEL}|{DEADLINE_LABEL})(?:】\s*[:：]?|\s*[:：])([^\n；;]*)",
@@ -303,33 +295,25 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
 
 
 def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task], list[Unplaced]]:
+    """Tasks of a table: rows rebuilt by content (``|`` rows, one cell per
+    line), or a grid whose blank cells are merged cells (TSV, tab-led cells)."""
     roles = column_roles(table.header)
-    unplaced: list[Unplaced] = []
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
     if table.encoding in ("cells", "pipe", "linecells"):
-        return _record_tasks(table, roles, meta, aliases), unplaced
-    if table.encoding == "pipe":
-        n = len(roles)
-        for r in table.rows:
-            if len(r.cells) > n:  # a cell split by its own bars: the last column takes the rest
-                r.cells[n - 1:] = ["".join(r.cells[n - 1:])]
-    linecells = table.encoding == "linecells"
-    heads: list[list[tuple[int, str, str]]] = []  # a one-cell-per-line row's section headings
-    if linecells:
-        rows = []
-        layout = _linecells_layout(tuple(roles))
-        for r in table.rows:
-            cells, row_heads = _assign_linecells(r.cells, layout)
-            rows.append(cells)
-            heads.append(row_heads)
-    else:
-        rows = [list(r.cells) for r in table.rows]
+        return _record_tasks(table, roles, meta, aliases), []
+    return _grid_tasks(table, roles, meta, aliases)
+
+
+def _grid_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -> tuple[list[Task], list[Unplaced]]:
+    """Tasks of a TSV or tab-led table, where every row has every column and a
+    blank cell is a merged one (温州's tables)."""
+    unplaced: list[Unplaced] = []
     ncol = len(roles)
-    rows = [r + [""] * (ncol - len(r)) for r in rows]
+    rows = [list(r.cells) + [""] * (ncol - len(r.cells)) for r in table.rows]
     gcol = roles.index("group") if "group" in roles else None
     groups: list[int] | None = None
-    if gcol is not None and not linecells:
+    if gcol is not None:
         groups, g, last = [], -1, None
         for r in rows:
             if r[gcol].strip():
@@ -353,29 +337,21 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     section_slot = _section_units(table.section)
     default_units = ((section_slot, "lead"),) if section_slot else ()
     tasks = []
-    section: list[str] = []  # headings repeated inside a one-cell-per-line table's cells
-    for k, (row, cells) in enumerate(zip(table.rows, rows)):
+    for row, cells in zip(table.rows, rows):
         if text_col is not None:
             raw_text = cells[text_col] if cells[text_col].strip() else ""
         else:
             raw_text = "\n".join(t for t in (cells[c] for c in text_cols) if t.strip())
         number = compact(cells[number_col]) if number_col is not None else ""
-        path: list[str]
         marker = ""
+        path: list[str] = []
         if gcol is not None:
             gcell = cells[gcol]
-            if linecells:
-                for h in heads[k]:
-                    section = [p for p in section if _rank_of(p) < h[0]] + [h[1]]
-                path = [*section]
-            else:
-                path = [row_group_key(gcell)] if gcell.strip() else []
-                h = heading(raw_text.lstrip())
-                if h and h[0] >= 3:
-                    marker = h[1]
-                    raw_text = h[2]
-        else:
-            path = [*section]
+            path = [row_group_key(gcell)] if gcell.strip() else []
+            h = heading(raw_text.lstrip())
+            if h and h[0] >= 3:
+                marker = h[1]
+                raw_text = h[2]
         text = compact(raw_text)
         if number:
             path.append(number)
@@ -437,40 +413,6 @@ def _read_row_units(unit_cells: tuple[tuple[str, str], ...], aliases, persons: b
 def _rank_of(marker: str) -> int:
     h = heading(marker if marker.endswith((".", "）")) else marker + "、")
     return h[0] if h else 9
-
-
-@lru_cache(maxsize=64)
-def _linecells_layout(roles: tuple[str, ...]) -> tuple[int, bool, int | None, int, tuple[int, ...]]:
-    """Where a one-cell-per-line row's cells go: (columns, number first, group
-    column, text column, the other columns from the last)."""
-    tail_cols = [c for c, r in enumerate(roles) if r not in ("number", "group", "text")]
-    return (len(roles), bool(roles) and roles[0] == "number", roles.index("group") if "group" in roles else None,
-            roles.index("text"), tuple(reversed(tail_cols)))
-
-
-def _assign_linecells(cells: list[str], layout) -> tuple[list[str], list[tuple[int, str, str]]]:
-    """Cells of a one-cell-per-line row put into columns (headings go to the group
-    column), and those headings as read by :func:`heading`."""
-    ncol, number_first, group_col, text_col, tail_cols = layout
-    out = [""] * ncol
-    rest = list(cells)
-    heads: list[tuple[int, str, str]] = []
-    if number_first and rest:
-        out[0] = rest.pop(0)
-    if group_col is not None:
-        texts = []
-        while rest:
-            h = heading(rest[0])
-            if not (h and h[0] <= 2):
-                break
-            texts.append(rest.pop(0))
-            heads.append(h)
-        out[group_col] = "\n".join(texts)
-    for c in tail_cols:
-        if len(rest) > 1:
-            out[c] = rest.pop()
-    out[text_col] = "\n".join(rest)
-    return out, heads
 
 
 _CLOSED = frozenset("。；;！!？?)）〕]】|｜>")
