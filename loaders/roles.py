@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
+from .deadlines import looks_like_deadline
 from .model import UnitRef
 from .units import clean_unit, iter_units, looks_like_unit, unit_names
 
@@ -35,14 +36,15 @@ __all__ = ["parse_slot", "read_slot", "SlotReading", "is_responsibility_slot", "
 LEAD, ASSIST = "lead", "assist"
 
 # Label words: an optional level prefix (市级, 区级), a role stem and an office noun.
-_OFFICE = r"(?:单位|部门|处室|科室|司局|处|科|室|主体|领导)"
+_OFFICE = r"(?:单位|部门|处室|科室|司局|处|科|室|主体|领导|人)"
 UNIT_LABEL = (r"(?:[省市区县州镇乡]级)?(?:牵头|主责|主办|责任|落实|承办|实施|配合|协办|协助|参与|会办|配合责任)" + _OFFICE
-              + r"(?:及责任人)?")
+              + r"(?:及责任人)?(?:[(（][^()（）:：]{1,6}[)）])?")  # 责任单位（部门）：
 DEADLINE_LABEL = r"(?:完成时限|完成时间|完成期限|时限要求|时间要求|办结时限|时间节点|时间安排|进度安排|时限)"
 # A bare role word can be a label too: "牵头：市委宣传部；配合：市网信办".
 _BARE_ROLE_LABEL = r"(?:牵头|主责|主办|责任|配合|协办|协助|参与|会办)(?=\s*[:：])"
 _LABEL = re.compile(rf"[【\[]?({UNIT_LABEL}|{DEADLINE_LABEL}|{_BARE_ROLE_LABEL})(?:\s*[】\]]\s*[:：]?|\s*[:：])")  # 责任单位：/【责任单位】
 _DEADLINE_LABEL_RE = re.compile(rf"^{DEADLINE_LABEL}$")
+_PERSON_LABEL = re.compile(r"(?:领导|人)$")  # 牵头领导：张三 names a person, not a mandate
 
 # A role phrase: an optional manner (按职责分工, 分别, 具体 …), a role verb, and
 # what may follow the verb (负责 / 落实 / 实施). The verb decides the role.
@@ -55,6 +57,7 @@ _STANDING = re.compile(r"以下(?:不再|均|各项)|不再列|下同|同上")
 # "A、B,C。逗号前为牵头单位": the document's own rule for one unit list.
 _COMMA_RULE = re.compile(r"逗号前(?:的)?(?:为|是)牵头单位")
 _AS_LABEL = re.compile(rf"^(?:.*?(?:均需|均由|需|由))?(.+?)(?:均|都)?(?:作为|为|是)({UNIT_LABEL})$")
+_SPACED_LABEL = re.compile(rf"[ \t\u3000]+(?=(?:{UNIT_LABEL}|{DEADLINE_LABEL}|{_BARE_ROLE_LABEL})\s*[:：])")
 _BRACKETED = re.compile(r"[(（〔\[【][^()（）〔〕\[\]【】]*[)）〕\]】]")
 _TOP_SEP = re.compile(r"[；;。，,]")
 _STRONG_SEP = frozenset("；;。")
@@ -94,7 +97,12 @@ def _segments(content: str) -> list[tuple[str, str]]:
             out.append((content[start:i], ch))
             start = i + 1
     out.append((content[start:], ""))
-    return [(s.strip(" \t\n\u3000"), sep) for s, sep in out]
+    pieces = []
+    for seg, sep in out:
+        # "牵头单位：市政府办公室 责任单位：各县区": labels set apart by a space only
+        parts = _SPACED_LABEL.split(seg)
+        pieces += [(p, " ") for p in parts[:-1]] + [(parts[-1], sep)]
+    return [(s.strip(" \t\n\u3000"), sep) for s, sep in pieces]
 
 
 # A person named beside the office in a 责任科室、责任人 column (综合科、张鸿).
@@ -157,7 +165,7 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
     reading = SlotReading()
     segments = _segments(content)
     labels = [m.group(1) for m in _LABEL.finditer(content)]
-    has_lead_label = any(_label_role(l, False) == LEAD and re.search("牵头|主责|主办", l) for l in labels)
+    has_lead_label = any(re.search("牵头|主责|主办", l) and not _PERSON_LABEL.search(l) for l in labels)
     comma_rule = bool(_COMMA_RULE.search(content))
     current: tuple[str, str] | None = None  # (role, label) a labelled value continues under
     pending: list[str] = []  # bare unit lists waiting for the role phrase that closes them
@@ -181,6 +189,9 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             if _DEADLINE_LABEL_RE.match(label):
                 current = ("deadline", label)
                 reading.deadline = (reading.deadline + "，" if reading.deadline else "") + value if value else reading.deadline
+                continue
+            if _PERSON_LABEL.search(label):
+                current = ("person", label)
                 continue
             current = (_label_role(label, has_lead_label), label)
             seg = value
@@ -220,6 +231,12 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             continue
         if current is not None and current[0] == "deadline":
             reading.deadline += "，" + seg
+            continue
+        if current is not None and current[0] == "person":
+            continue
+        if looks_like_deadline(seg):
+            # "(市财政局牵头，2023年6月底前完成)": a date standing in the slot is its deadline
+            reading.deadline = (reading.deadline + "，" if reading.deadline else "") + seg
             continue
         if current is not None:
             refs = _units(seg, current[1], aliases, persons)

@@ -94,7 +94,7 @@ def unit_names(text: str) -> list[str]:
     >>> unit_names("市委宣传部(市新闻办)、 市发展改革委")
     ['市委宣传部(市新闻办)', '市发展改革委']
     """
-    if not _NESTING.search(text) and " " not in text and "各" not in text:
+    if not _NESTING.search(text) and " " not in text and "各" not in text and not _CONJUNCTION.search(text):
         # No bracket, line break, space or group head: every separator splits,
         # so a C split gives the same pieces as the scan below.
         return [name for name in (p.strip(_PIECE_SPACE) for p in _SEPARATOR.split(text)) if name]
@@ -132,7 +132,7 @@ def _piece_spans(text: str) -> list[tuple[int, int]]:
                 flush(i)
                 start = i + 1
     flush(len(text))
-    return _merge_group_heads(text, _split_spaced(text, spans))
+    return _merge_group_heads(text, _split_conjoined(text, _split_spaced(text, spans)))
 
 
 # "各区、县(市)政府", "各市〔州〕、县〔市、区〕政府": a leading 各 over a 、-list
@@ -158,6 +158,23 @@ def _merge_group_heads(text: str, spans: list[tuple[int, int]]) -> list[tuple[in
                 out[-1] = (pa, b)
                 continue
         out.append((a, b))
+    return out
+
+
+_CONJUNCTION = re.compile(r"[和及与]")
+
+
+def _split_conjoined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Cut "市财政局和市审计局" into its two units; never a name that holds 和
+    itself (市发展和改革委员会: 市发展 is no unit)."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        piece = text[a:b]
+        m = _CONJUNCTION.search(piece)
+        if m and looks_like_unit(clean_unit(piece[:m.start()])) and looks_like_unit(clean_unit(piece[m.end():])):
+            out += [(a, a + m.start()), (a + m.end(), b)]
+        else:
+            out.append((a, b))
     return out
 
 
@@ -335,7 +352,8 @@ def _make_unit_cached(raw_piece: str, role_word: str) -> UnitRef | None:
 
 
 # A bracket that is a note on the list, not part of the name: 市有关单位(见附件1,下同).
-_NOTE_BRACKET = re.compile(r"[(（〔\[][^()（）〔〕\[\]]*(?:见附件|下同|同上|以下简称|详见)[^()（）〔〕\[\]]*[)）〕\]]$")
+_NOTE_BRACKET = re.compile(r"[(（〔\[][^()（）〔〕\[\]]*(?:见附件|下同|同上|以下简称|详见|按职责|按照职责|分工|负责|牵头|配合)"
+                           r"[^()（）〔〕\[\]]*[)）〕\]]$")
 
 
 def _make_unit(raw_piece: str, role_word: str, aliases: Mapping[str, str] | None) -> UnitRef | None:

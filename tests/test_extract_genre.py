@@ -65,3 +65,20 @@ def test_a_standing_note_in_a_slot_is_not_a_unit():
     text = ("(一)加强重大行政决策信息公开。(责任单位:省政府办公厅,其他省级有关单位。"
             "本要点各项工作均需各市、县〔市、区〕政府作为责任单位,以下不再列出)\n")
     assert rows(text) == [("（一）", "加强重大行政决策信息公开", ["省政府办公厅", "其他省级有关单位", "各市、县〔市、区〕政府"], [], None)]
+
+
+def test_slot_spellings_seen_in_the_genre():
+    """Labels set apart by a space, a label with a note, a person's label, a
+    date standing in the slot, units joined by 和, a bracket that is a note."""
+    from mandategraph.loaders.roles import read_slot
+
+    def roles(text):
+        r = read_slot(text)
+        return [u.raw for u in r.lead], [u.raw for u in r.assist], r.deadline
+
+    assert roles("牵头单位：市政府办公室 责任单位：各县区") == (["市政府办公室"], ["各县区"], "")
+    assert roles("责任单位（部门）：市财政局和市审计局") == (["市财政局", "市审计局"], [], "")
+    assert roles("牵头领导：张三；责任单位：市财政局") == (["市财政局"], [], "")
+    assert roles("市财政局牵头，2023年6月底前完成") == (["市财政局"], [], "2023年6月底前完成")
+    assert roles("市发展和改革委员会、市住房和城乡建设局负责") == (["市发展和改革委员会", "市住房和城乡建设局"], [], "")
+    assert roles("各县（市、区）人民政府，市直有关单位（按职责分工）") == (["各县（市、区）人民政府", "市直有关单位"], [], "")
