@@ -208,7 +208,7 @@ def _cells_of(table: Table, roles: list[str]) -> list[Record]:
     def kinds(cells, start, end, line):
         return [(c, _cell_kind(c, persons), start, end, line) for c in cells]
 
-    if table.encoding in ("cells", "linecells"):
+    if table.encoding == "cells":
         return assign_cells([x for r in table.rows for x in kinds(r.cells, r.start, r.end, r.line)], roles)
     out: list[Record] = []
     for r in table.rows:
@@ -300,7 +300,7 @@ def _table_tasks(table: Table, meta: DocumentMeta, aliases) -> tuple[list[Task],
     roles = column_roles(table.header)
     if "text" not in roles:
         return [], [Unplaced((table.start, table.end), 0, " | ".join(table.header), "table without a task column")]
-    if table.encoding in ("cells", "pipe", "linecells"):
+    if table.encoding in ("cells", "pipe"):
         return _record_tasks(table, roles, meta, aliases), []
     return _grid_tasks(table, roles, meta, aliases)
 

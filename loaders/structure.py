@@ -63,7 +63,6 @@ _HEADER_LAST = frozenset("务项求容位门室局限间号域类录体况施措
 _METADATA_FIELD = re.compile(r"^[\[【]?\s*(?:索引号|主题分类|制发单位|发文机关|发文单位|发文字号|发文日期|文号|成文日期|发布日期|实施日期|"
                              r"失效日期|废止日期|有效性|发布机构|公开方式|公开范围|公开属性|信息来源|统一编码|体裁分类|组配分类)\s*[\]】:：]")
 _NON_TASK_SECTIONS = re.compile(r"^(?:总体要求|指导思想|工作目标|基本原则|主要目标|目标任务)[。：:]?$")
-_ROW_NUMBER = re.compile(r"^\d{1,3}$")
 _DASH = re.compile(r"^[—–-]")
 
 
@@ -132,11 +131,6 @@ def walk(text: str) -> Parsed:
             continue
         if raw.startswith("\t") and _is_tabcells_header(lines, i):
             table, i = _read_tabcells(lines, i, pending_title)
-            take(table)
-            current, pending_title, in_attachment_list = None, "", False
-            continue
-        if furniture and compact(s) in ("序号", "编号") and _is_linecells_header(lines, i):
-            table, i = _read_linecells(lines, i, pending_title)
             take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
@@ -411,59 +405,6 @@ def _read_tabcells(lines, i: int, title: str) -> tuple[Table, int]:
     return table, i
 
 
-def _is_linecells_header(lines, i: int) -> bool:
-    header, _ = _linecells_header(lines, i)
-    return len(header) >= 3
-
-
-def _linecells_header(lines, i: int) -> tuple[list[str], int]:
-    header = []
-    j = i
-    while j < len(lines):
-        s = compact(lines[j][1])
-        if not s:
-            j += 1
-            continue
-        if is_header_cell(s):
-            header.append(s)
-            j += 1
-            continue
-        break
-    return header, j
-
-
-def _read_linecells(lines, i: int, title: str) -> tuple[Table, int]:
-    header, i = _linecells_header(lines, i)
-    table = Table("linecells", header, title=title, start=lines[i - 1][0] if i else 0)
-    expected = 1
-    row: Row | None = None
-    while i < len(lines):
-        off, raw = lines[i]
-        s = raw.strip(" \t\u3000\xa0")
-        if not s:
-            i += 1
-            continue
-        furniture = may_be_furniture(s)
-        if furniture and is_noise(s):
-            if row is not None and not _DASH.match(s):
-                break  # page furniture after the table ends it
-            i += 1
-            continue
-        if len(s) <= 3 and _ROW_NUMBER.match(s) and int(s) == expected:
-            row = Row([s], off, off + len(raw), i + 1)
-            table.rows.append(row)
-            expected += 1
-            i += 1
-            continue
-        if row is None or furniture and (annex_marker(s) or is_title(s) and not heading(s)):
-            break
-        row.cells.append(s)
-        row.end = off + len(raw)
-        i += 1
-    table.end = table.rows[-1].end if table.rows else table.start
-    return table, i
-
-
 def _bare_cell(line: str) -> str:
     """A one-cell-per-line cell without its closing bar (``工作任务 |``)."""
     return line.strip(" \t\u3000\xa0").rstrip("|｜│ \t").strip()
@@ -515,6 +456,9 @@ def _read_cells(lines, header: list[str], i: int, title: str) -> tuple[Table, in
         bare = _bare_cell(s)
         if may_be_furniture(bare) and (is_noise(bare) or annex_marker(bare) or attachment_list(bare)):
             close()
+            if _DASH.match(bare):
+                i += 1  # "— 2 —": a page break inside the table
+                continue
             break
         if bare in names and is_header_cell(bare):
             close()  # the header repeated on a new page

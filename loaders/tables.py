@@ -2,12 +2,17 @@
 
 Four encodings reach us as text:
 
-``pipe``       ``1 | 任务 | 单位 | 时限 |`` (a repeated header row is skipped)
+``pipe``       ``1 | 任务 | 单位 | 时限 |`` (a repeated header row is skipped; a
+               row may leave out a merged cell)
 ``tsv``        one row per line, cells separated by tabs
 ``tabcells``   one cell per line, each starting with a tab; a cell's
                continuation lines have no tab; rows separated by blank lines
-``linecells``  one cell per line with no marks at all, rows started by their
-               序号 (a web page's table flattened to text)
+``cells``      one cell per line with no marks, or closed by `` |`` with lone
+               ``|`` lines between rows (a web page's table flattened to text)
+
+``pipe`` and ``cells`` tables are read by content (:func:`cell_kind`,
+:func:`assign_cells`); ``tsv`` and ``tabcells`` keep every column in every
+row, and a blank cell is a merged one (:func:`fill_merged`).
 """
 from __future__ import annotations
 
@@ -95,28 +100,28 @@ _ROLE_OF = (
 )
 
 
+# A header not among the listed words, by its nouns (first match wins).
+_ROLE_BY_SHAPE = (
+    ("lead", re.compile(r"(?:牵头|主责|主办).*(?:单位|部门|科室|处室|司局|主体)")),
+    ("assist", re.compile(r"(?:配合|协办|协助|参与|会办).*(?:单位|部门|科室|处室|司局|主体)")),
+    ("resp", re.compile(r"单位|部门|科室|处室|司局|主体")),
+    ("other", re.compile(r"领导$|责任人$|载体$|情况$|备注$")),
+    ("deadline", re.compile(r"时限|时间|期限|节点|进度")),
+    ("text", re.compile(r"要求|内容|措施|举措")),
+    ("task", re.compile(r"任务|事项|名称")),
+    ("group", re.compile(r"领域|类别|目录|级")),
+    ("number", re.compile(r"序号|编号")),
+)
+
+
 def _role_by_shape(name: str) -> str:
-    """The role of a header that is not one of the listed words, from its last noun."""
+    """The role of a header that is not one of the listed words, from its nouns.
+
+    >>> _role_by_shape("责任科室、责任人"), _role_by_shape("市级牵头单位"), _role_by_shape("公开载体")
+    ('resp', 'lead', 'other')
+    """
     core = re.sub(r"[(（][^()（）]*[)）]$", "", name)
-    if re.search(r"单位|部门|科室|处室|司局|主体", core):
-        if re.search(r"牵头|主责|主办", core):
-            return "lead"
-        if re.search(r"配合|协办|协助|参与|会办", core):
-            return "assist"
-        return "resp"
-    if re.search(r"领导$|责任人$|载体$|情况$|备注$", core):
-        return "other"
-    if re.search(r"时限|时间|期限|节点|进度", core):
-        return "deadline"
-    if re.search(r"要求|内容|措施|举措", core):
-        return "text"
-    if re.search(r"任务|事项|名称", core):
-        return "task"
-    if re.search(r"领域|类别|目录|级", core):
-        return "group"
-    if re.search(r"序号|编号", core):
-        return "number"
-    return "other"
+    return next((role for role, pat in _ROLE_BY_SHAPE if pat.search(core)), "other")
 
 
 def fold_subheaders(header: list[str]) -> list[str]:
