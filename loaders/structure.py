@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from .lines import (annex_marker, attachment_list, compact, heading, is_date_line, is_noise, is_signature, is_title,
                     may_be_furniture)
+from .deadlines import looks_like_deadline
+from .roles import is_responsibility_slot
 from .tables import Row, Table, fold_subheaders, is_header_cell, split_pipe
 
 __all__ = ["Item", "MemberList", "Parsed", "walk"]
@@ -124,6 +126,13 @@ def walk(text: str) -> Parsed:
             take(table)
             current, pending_title, in_attachment_list = None, "", False
             continue
+        if raw.count("|") >= 2 and not furniture or raw.count("|") >= 2 and s[0].isdecimal():
+            header = _implied_header(lines, i)
+            if header:
+                table, i = _read_pipe(lines, i, pending_title, header)
+                take(table)
+                current, pending_title, in_attachment_list = None, "", False
+                continue
         if "\t" in raw and raw.split("\t", 1)[0].strip() and _is_tsv_header(raw):
             table, i = _read_tsv(lines, i, pending_title)
             take(table)
@@ -269,6 +278,46 @@ def _is_tsv_header(raw: str) -> bool:
     return _header_like(raw.split("\t"))
 
 
+_IMPLIED_NAMES = {"number": "序号", "text": "具体要求", "group": "工作任务", "deadline": "完成时限", "other": "备注"}
+
+
+def _implied_header(lines, i: int) -> list[str] | None:
+    """The header of a ``|`` table whose header row the excerpt left out,
+    named after what its columns hold: at least two rows in a row, each with
+    a sentence and a unit list (page metadata rows have neither)."""
+    rows = []
+    j = i
+    while j < len(lines) and lines[j][1].count("|") >= 2 and len(rows) < 40:
+        rows.append(split_pipe(lines[j][1]))
+        j += 1
+    def kind(c: str) -> str:
+        c = compact(c)
+        if not c:
+            return "empty"
+        if c.isdecimal() and len(c) <= 3:
+            return "number"
+        if looks_like_deadline(c):
+            return "deadline"
+        if is_responsibility_slot(c):
+            return "units"
+        return "text" if len(c) > 30 or "。" in c else "group"
+    kinds = [[kind(c) for c in r] for r in rows]
+    full = [k for k in kinds if "text" in k and "units" in k]
+    if len(full) < 2:
+        return None
+    width = max(len(k) for k in full)
+    header, units = [], 0
+    for col in range(width):
+        seen = [k[col] for k in full if len(k) == width and k[col] != "empty"]
+        top = max(set(seen), key=seen.count) if seen else "other"
+        if top == "units":
+            header.append("牵头单位" if units == 0 else "配合单位")
+            units += 1
+        else:
+            header.append(_IMPLIED_NAMES[top])
+    return header if "具体要求" in header and units else None
+
+
 def _pipe_width(line: str) -> int:
     """``len(split_pipe(line))`` without making the cells (asked of every line of a wrapped row)."""
     s = line.strip()
@@ -279,15 +328,18 @@ def _pipe_width(line: str) -> int:
     return s.count("|") + 1
 
 
-def _read_pipe(lines, i: int, title: str) -> tuple[Table, int]:
+def _read_pipe(lines, i: int, title: str, header: list[str] | None = None) -> tuple[Table, int]:
+    """A ``|`` table from line i: its header row (or the ``header`` inferred
+    for a table whose header the excerpt left out) and its rows."""
     off, raw = lines[i]
-    header = split_pipe(raw)
-    i += 1
-    while i < len(lines) and lines[i][1].lstrip().startswith("|") and _header_like(
-            [c for c in split_pipe(lines[i][1]) if c] + ["序号"]):
-        header += [c for c in split_pipe(lines[i][1]) if c]  # a header row wrapped over lines
+    if header is None:
+        header = split_pipe(raw)
         i += 1
-    header = [c for c in header if c] or header
+        while i < len(lines) and lines[i][1].lstrip().startswith("|") and _header_like(
+                [c for c in split_pipe(lines[i][1]) if c] + ["序号"]):
+            header += [c for c in split_pipe(lines[i][1]) if c]  # a header row wrapped over lines
+            i += 1
+        header = [c for c in header if c] or header
     table = Table("pipe", header, title=title, start=off)
     pending: tuple[int, int, str] | None = None  # a row wrapped over lines
     while i < len(lines):

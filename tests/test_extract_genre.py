@@ -82,3 +82,14 @@ def test_slot_spellings_seen_in_the_genre():
     assert roles("市财政局牵头，2023年6月底前完成") == (["市财政局"], [], "2023年6月底前完成")
     assert roles("市发展和改革委员会、市住房和城乡建设局负责") == (["市发展和改革委员会", "市住房和城乡建设局"], [], "")
     assert roles("各县（市、区）人民政府，市直有关单位（按职责分工）") == (["各县（市、区）人民政府", "市直有关单位"], [], "")
+
+
+def test_a_pipe_table_whose_header_the_page_left_out():
+    """An excerpt that starts inside the table: the columns are named after
+    what they hold (a sentence, a unit list)."""
+    text = ("2.做好规划归集整理和主动公开工作。 | 市政府办公室、市发展和改革局牵头,市直有关部门配合;各镇(街)参照落实 |\n"
+            "二、做好监管执法信息公开。 | 3.主动公开全国统一的市场准入负面清单,及时做好更新发布。 | 市发展和改革局、市科工商务局;各镇(街) |\n")
+    assert rows(text) == [
+        ("2", "做好规划归集整理和主动公", ["市政府办公室", "市发展和改革局", "各镇(街)"], ["市直有关部门"], None),
+        ("3", "主动公开全国统一的市场准", ["市发展和改革局", "市科工商务局", "各镇(街)"], [], None),
+    ]
