@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 from functools import lru_cache
-import os
 import re
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping

@@ -28,7 +28,7 @@ from typing import Mapping
 
 from .deadlines import looks_like_deadline
 from .model import UnitRef
-from .units import clean_unit, iter_units, looks_like_unit, unit_names
+from .units import clean_unit, iter_units, looks_like_unit
 
 __all__ = ["parse_slot", "read_slot", "SlotReading", "is_responsibility_slot", "LEAD", "ASSIST",
            "UNIT_LABEL", "DEADLINE_LABEL"]
@@ -59,8 +59,6 @@ _COMMA_RULE = re.compile(r"逗号前(?:的)?(?:为|是)牵头单位")
 _AS_LABEL = re.compile(rf"^(?:.*?(?:均需|均由|需|由))?(.+?)(?:均|都)?(?:作为|为|是)({UNIT_LABEL})$")
 _SPACED_LABEL = re.compile(rf"[ \t\u3000]+(?=(?:{UNIT_LABEL}|{DEADLINE_LABEL}|{_BARE_ROLE_LABEL})\s*[:：])")
 _BRACKETED = re.compile(r"[(（〔\[【][^()（）〔〕\[\]【】]*[)）〕\]】]")
-_TOP_SEP = re.compile(r"[；;。，,]")
-_STRONG_SEP = frozenset("；;。")
 _OPEN, _CLOSE = "(（〈<《【[〔", ")）〉>》】]〕"
 _LEADING_NOISE = re.compile(r"^(?:由|请|另|并|及|和|其中|各项工作)")
 
@@ -207,15 +205,13 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             in_note = True
             continue
         a = _AS_LABEL.match(seg)
-        if a and _units(a.group(1), a.group(2), aliases):
-            reading.add(_units(a.group(1), a.group(2), aliases), _label_role(a.group(2), has_lead_label))
+        refs = _units(a.group(1), a.group(2), aliases) if a else None
+        if refs:
+            reading.add(refs, _label_role(a.group(2), has_lead_label))  # X作为责任单位
             continue
         split = _role_split(seg)
         if split is not None:
             before, word, role, together = split
-            if current is not None and current[0] != "deadline" and not before.strip() and not together:
-                # 牵头单位：X牵头 — the phrase repeats the label's role.
-                pass
             lead_refs = _units(before, word, aliases, persons) if before.strip() else []
             if lead_refs is None:
                 reading.understood = False
