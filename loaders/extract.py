@@ -467,6 +467,10 @@ def extract_text(text: str, source: str, *, jurisdiction: str | None = None, yea
         for ref in iter_units(ml.text, "", aliases):
             memberships.append(Membership(group=group, member=ref, span=(ml.start, ml.start + len(ml.text))))
     if require_tasks and not tasks:
+        cut = [u for u in unplaced if u.reason.startswith("task cut off")]
+        if cut:
+            raise ParseError(source, f"no complete task: the only one, at line {cut[0].line}, is cut off at the end "
+                                     "of the document (its text or unit list is incomplete)")
         raise ParseError(source, "no tasks found: no numbered items (一、 / (一) / 1.) and no task table "
                                  "(序号 / 重点任务 / 责任单位 columns)")
     return Extraction(meta=meta, tasks=tasks, memberships=memberships, unplaced=unplaced, text=text)

@@ -93,3 +93,12 @@ def test_a_pipe_table_whose_header_the_page_left_out():
         ("2", "做好规划归集整理和主动公", ["市政府办公室", "市发展和改革局", "各镇(街)"], ["市直有关部门"], None),
         ("3", "主动公开全国统一的市场准", ["市发展和改革局", "市科工商务局", "各镇(街)"], [], None),
     ]
+
+
+def test_a_page_whose_only_item_is_cut_off_says_so(tmp_path):
+    import pytest
+
+    from mandategraph.errors import ParseError
+
+    with pytest.raises(ParseError, match="no complete task: the only one, at line 2, is cut off"):
+        extract_text("一、公开\n(一)推进预算公开,及时公开部门预算。(市财政局、市审", "cut.txt", year=2024)
