@@ -205,6 +205,135 @@ def seed_scale() -> None:
     print(f"{'themes':28s} {ms:7.1f} ms  coverage {c.themed}/{c.tasks}, fallback {c.fallback}")
 
 
+# ----------------------------------------------------------------- the generated corpus, realistic rewording
+
+
+def generated_tasks(rewrite: float, jurisdictions: int, years: int, seed: int):
+    """A corpus of bench/corpus.py as linkers see it, from its truth (no extraction): ``(by jurisdiction
+    and year: TaskRefs), truth tasks by id, truth pairs, rewritten task ids)``."""
+    import tempfile
+    from collections import defaultdict
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import corpus as C
+
+    from mandategraph.graph.continuity import TaskRef
+
+    with tempfile.TemporaryDirectory() as tmp:
+        C.generate(tmp, jurisdictions=jurisdictions, years=years, seed=seed, workers=1, rewrite=rewrite)
+        tasks = list(C.read_jsonl(Path(tmp) / "truth" / "tasks.jsonl"))
+        docs = {d["document"]: d for d in C.read_jsonl(Path(tmp) / "truth" / "documents.jsonl")}
+        pairs = list(C.read_jsonl(Path(tmp) / "truth" / "pairs.jsonl"))
+        sims = set(C.template_pairs(tmp))
+    by_jy: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for t in tasks:
+        units = tuple(u["unit"] for u in t["lead"] + t["assist"])
+        section = f"{t['document']}|{t['source']}|{t['path'][0]}" if t["path"] else ""
+        by_jy[t["code"]][t["year"]].append(TaskRef(t["task"], t["text"], t["year"], t["code"], t["source"],
+                                                   units, section))
+    rewritten = {t["task"] for t in tasks if docs[t["document"]].get("rewritten")}
+    return by_jy, {t["task"]: t for t in tasks}, pairs, sims, rewritten
+
+
+def _template_kin(truth: dict):
+    """bench/run.py's "possible" SIMILAR_TO pair: one provincial template, or half the seed sentences shared."""
+    import re
+
+    def kin(a, b):
+        ta, tb = truth.get(a), truth.get(b)
+        if not ta or not tb:
+            return False
+        fa, fb = re.split(r"[/#]", ta["template"])[0], re.split(r"[/#]", tb["template"])[0]
+        if fa and fa == fb:
+            return True
+        oa, ob = set(ta["origin"].split("+")) - {""}, set(tb["origin"].split("+")) - {""}
+        return bool(oa and ob and len(oa & ob) * 2 >= min(len(oa), len(ob)))
+    return kin
+
+
+def generated_scores(rewrite: float = 0.5, jurisdictions: int = 60, years: int = 3, seed: int = 0,
+                     model=True) -> dict:
+    """CONTINUES, SIMILAR_TO and DETAILS on a generated corpus against its truth (as bench/run.py
+    scores them: a pair of one work item's tasks counts right, recall is on the truth's pairs), and
+    CONTINUES apart for the pairs into rewritten plans and into copied ones."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import corpus as C
+
+    from mandategraph.graph.continuity import link_details, link_similar
+    from mandategraph.graph.continuity_batch import link_continues_all
+
+    by_jy, truth, pairs, sims, rewritten = generated_tasks(rewrite, jurisdictions, years, seed)
+
+    def fam(a, b):
+        return bool(truth[a]["family"]) and truth[a]["family"] == truth[b]["family"]
+
+    cont = {(p["a"], p["b"]) for p in pairs if p["type"] == "CONTINUES"}
+    links = [(l.source, l.target) for ls in link_continues_all(by_jy, model=model).values() for l in ls]
+    out = {"tasks": len(truth), "CONTINUES": C.score_links(links, cont, fam).as_dict()}
+    for name, keep in (("rewritten", lambda b: b in rewritten), ("copied", lambda b: b not in rewritten)):
+        out[f"CONTINUES into {name} plans"] = C.score_links([x for x in links if keep(x[1])],
+                                                             {x for x in cont if keep(x[1])}, fam).as_dict()
+    by_j = {j: [t for ts in ys.values() for t in ts] for j, ys in by_jy.items()}
+    sim_links = [(l.source, l.target) for l in link_similar(by_j)]
+    out["SIMILAR_TO"] = C.score_links(sim_links, sims, _template_kin(truth), directed=False).as_dict()
+    det = {(p["a"], p["b"]) for p in pairs if p["type"] == "DETAILS"}
+    by_doc: dict[str, list] = {}
+    for ts in by_j.values():
+        for t in ts:
+            by_doc.setdefault(truth[t.id]["document"], []).append(t)
+    det_links = [(l.source, l.target) for ts in by_doc.values()
+                 for l in link_details([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])]
+    out["DETAILS"] = C.score_links(det_links, det, fam).as_dict()
+    return out
+
+
+def similarity_distributions(rewrite: float = 0.5, jurisdictions: int = 60, years: int = 3, seed: int = 0) -> None:
+    """Text similarity (the linker's cosine) of the right CONTINUES pairs: 温州 2019 → 2022's sure hand
+    pairs beside the generated corpus's pairs into rewritten plans and into copied ones."""
+    import numpy as np
+    from test_continuity import hand_pairs, wenzhou_years
+
+    from mandategraph.graph.continuity import DEFAULTS, vectorize
+
+    def sims(tasks, pairs):
+        v = vectorize(tasks, DEFAULTS.continues_ngrams)
+        idx = v.index()
+        ps = [(a, b) for a, b in pairs if a in idx and b in idx]
+        return v.pair_scores(np.array([idx[a] for a, _ in ps], np.int64), np.array([idx[b] for _, b in ps], np.int64))
+
+    ys = wenzhou_years()
+    hand = sims(ys[2019] + ys[2022], [k for k, v in hand_pairs("wenzhou_2019_2022.csv").items() if v == "sure"])
+    by_jy, truth, pairs, _, rewritten = generated_tasks(rewrite, jurisdictions, years, seed)
+    cont = [(p["a"], p["b"]) for p in pairs if p["type"] == "CONTINUES"]
+    rw, cp = [], []
+    for years_ in by_jy.values():
+        tasks = [t for ts in years_.values() for t in ts]
+        ids = {t.id for t in tasks}
+        mine = [x for x in cont if x[0] in ids]
+        rw.append(sims(tasks, [x for x in mine if x[1] in rewritten]))
+        cp.append(sims(tasks, [x for x in mine if x[1] not in rewritten]))
+    rows = [("温州 2019→2022 sure hand pairs", hand), (f"generated, into rewritten plans", np.concatenate(rw)),
+            (f"generated, into copied plans", np.concatenate(cp))]
+    qs = (10, 25, 50, 75, 90)
+    print(f"  {'text similarity of right pairs':36s} {'pairs':>6} " + " ".join(f"{'p%d' % q:>5}" for q in qs))
+    for name, x in rows:
+        print(f"  {name:36s} {len(x):>6} " + " ".join(f"{v:5.2f}" for v in np.percentile(x, qs)))
+
+
+def generated_scale(rewrite: float) -> None:
+    print(f"\n== generated corpus with realistic rewording (bench/corpus.py --rewrite {rewrite}: the share of "
+          f"plans rewritten), 60 jurisdictions x 3 years, seed 0, truth tasks")
+    similarity_distributions(rewrite)
+    for label, model in (("text only (before)", False), ("pair model", True)):
+        r = generated_scores(rewrite, model=model)
+        print(f"  {label}:")
+        for k in ("CONTINUES", "CONTINUES into rewritten plans", "CONTINUES into copied plans", "SIMILAR_TO",
+                  "DETAILS"):
+            m = r[k]
+            print(f"    {k:32s} precision {m['precision']:.3f}  recall {m['recall']:.3f}  ({m['predicted']} links, "
+                  f"{m['sure']} truth pairs)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,800000")

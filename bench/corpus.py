@@ -316,12 +316,80 @@ def _reword(s: str, rng: random.Random) -> str:
     return s[: m.start()] + rng.choice(_SYN[m.group(0)]) + s[m.end():]
 
 
+# Realistic rewording (``rewrite``): the share of plans rewritten from the year before the way
+# 温州 2019 → 2022 was (almost every sentence said anew, items merged and split, sections
+# regrouped); the others are copied with small edits as before. Calibrated so that the generated
+# CONTINUES pairs into rewritten plans have the text similarity of 温州's hand pairs
+# (bench/bench_continuity.py prints both distributions).
+REWRITE = 0.0
+_SPLIT, _MERGE = "~", "+"  # lineage marks: a piece of a split clause, clauses merged into one
+
+
+@lru_cache(maxsize=1)
+def _key_phrases() -> tuple[str, ...]:
+    """Key domain phrases: the trigger words of the theme scheme (data/themes.ttl), longest first."""
+    from mandategraph.graph.themes import load_scheme
+
+    words = {w for th in load_scheme().themes.values() for w in th.triggers if len(w) >= 3}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def _by_phrase() -> dict[str, tuple[int, ...]]:
+    """For each key phrase, the pool sentences that name it."""
+    out: dict[str, list[int]] = {}
+    sents = pools().sentences
+    for w in _key_phrases():
+        out[w] = [k for k, t in enumerate(sents) if w in t]
+    return {w: tuple(v) for w, v in out.items() if v}
+
+
+def _phrases_in(s: str) -> list[str]:
+    found, rest = [], s
+    for w in _key_phrases():
+        if w in rest:
+            found.append(w)
+            rest = rest.replace(w, "\0")
+    return found
+
+
+def _overlap(a: str, b: str) -> float:
+    """Jaccard similarity of the character bigram sets of two sentences."""
+    x, y = {a[k:k + 2] for k in range(len(a) - 1)}, {b[k:k + 2] for k in range(len(b) - 1)}
+    return len(x & y) / max(len(x | y), 1)
+
+
+def _paraphrase(s: str, rng: random.Random, used: set[str]) -> str:
+    """The same work said anew, as a drafter rewriting last year's plan does: a sentence of the
+    seeds on the same key phrase (政务新媒体, 政策解读 …), whose other words differ; a sentence
+    with no key phrase keeps its first clause and gets a new rest."""
+    sents = pools().sentences
+    index = _by_phrase()
+    phrases = [w for w in _phrases_in(s) if w in index]
+    if phrases:
+        w = rng.choice(phrases)
+        options = [sents[k] for k in index[w] if _overlap(sents[k], s) < 0.3]  # not the same sentence again
+        fresh = [t for t in options if t not in used]
+        if fresh or options:
+            t = rng.choice(fresh or options)
+            used.add(t)
+            return t
+    # No key phrase: a few words of the old sentence go on in a sentence of new wording.
+    core = re.sub(r"[^\u4e00-\u9fff]", "", s)
+    at = rng.randrange(max(len(core) - 4, 1))
+    t = rng.choice(sents)
+    cut = t.find("，") + 1 if "，" in t[:-1] else 0
+    return t[:cut] + core[at:at + 4] + t[cut:]
+
+
 class _Jurisdiction:
     """One jurisdiction's plans over the years: its own random stream and unit spellings."""
 
-    def __init__(self, place: Place, seed: int):
+    def __init__(self, place: Place, seed: int, rewrite: float = REWRITE):
         self.place = place
         self.seed = seed
+        self.rewrite = rewrite
+        self.rewritten: set[int] = set()  # the years whose plan was rewritten from the year before
         self.rng = random.Random(f"{seed}:j:{place.code}")
         P = pools()
         self.pool = P
@@ -419,6 +487,52 @@ class _Jurisdiction:
         title = _reword(item.title, rng) if rng.random() < 0.3 else item.title
         return PlanItem(item.item_id, title, clauses, item.short, item.template)
 
+    def rework(self, items: list[PlanItem], year: int) -> list[PlanItem]:
+        """With probability ``rewrite``, the plan rewritten from last year's: its continuing items'
+        sentences said anew (the title and the annex row's phrase too), some items merged with the
+        next or a clause split in two, and a third of the items regrouped under other sections. Its
+        own random stream: the rest of the corpus is unchanged."""
+        rng = random.Random(f"{self.seed}:rw:{self.place.code}:{year}")
+        if rng.random() >= self.rewrite:
+            return items
+        self.rewritten.add(year)
+        used = self.used_sentences
+        said: list[PlanItem] = []
+        for it in items:
+            if it.template:  # a copy of the province's template (SIMILAR_TO) stays a copy
+                said.append(it)
+                continue
+            clauses = []
+            for c in it.clauses:
+                sents = [_paraphrase(x, rng, used) if rng.random() < 0.95 else _reword(x, rng) for x in c.sentences]
+                if len(sents) > 1 and rng.random() < 0.2:  # split: the second half is work of its own
+                    h = len(sents) // 2
+                    clauses.append(Clause(c.lineage, sents[:h], c.units, c.deadline, c.origin))
+                    clauses.append(Clause(c.lineage + _SPLIT + "1", sents[h:], c.units, c.deadline, c.origin))
+                else:
+                    clauses.append(Clause(c.lineage, sents, c.units, c.deadline, c.origin))
+            title = _paraphrase(it.title, rng, used).split("，")[0].rstrip("。") + "。" if rng.random() < 0.9 \
+                else it.title
+            short = _paraphrase(it.short, rng, used).split("，")[0].rstrip("。") if rng.random() < 0.9 else it.short
+            said.append(PlanItem(it.item_id, title, clauses, short, it.template))
+        out: list[PlanItem] = []
+        k = 0
+        while k < len(said):
+            it = said[k]
+            k += 1
+            if not it.template and k < len(said) and not said[k].template and rng.random() < 0.15:
+                other = said[k]  # merged with the next item
+                k += 1
+                c0, first = it.clauses[0], other.clauses[0]
+                merged = Clause(c0.lineage + _MERGE + first.lineage, c0.sentences + first.sentences, c0.units,
+                                c0.deadline, c0.origin)
+                it = PlanItem(it.item_id, it.title, [merged, *it.clauses[1:], *other.clauses[1:]], it.short)
+            out.append(it)
+        for _ in range(len(out) // 3):  # regrouped: items move to other sections
+            if len(out) > 1:
+                out.insert(rng.randrange(len(out)), out.pop(rng.randrange(len(out))))
+        return out
+
     def localize(self, t: PlanItem) -> PlanItem:
         """A provincial template item as this city writes it: its own units, the template's words."""
         rng = random.Random(f"{self.seed}:loc:{self.place.code}:{t.item_id}")
@@ -440,6 +554,8 @@ class _Jurisdiction:
         for yi, year in enumerate(years):
             if yi:
                 kept = [self.evolve(it, rng) for it in items if rng.random() > 0.12]
+                if self.rewrite:
+                    kept = self.rework(kept, year)
                 for _ in range(max(0, n_items - len(kept) + rng.randint(-1, 2))):
                     kept.insert(rng.randrange(len(kept) + 1), self.new_item(rng, year))
                 items = kept
@@ -1111,12 +1227,14 @@ def _render(j: _Jurisdiction, plan: Plan, encoding: str) -> Doc:
     meta = {"document": name, "file": file, "id": did, "jurisdiction": plan.place.name, "code": plan.place.code,
             "level": plan.place.level, "province": plan.place.province, "parent": plan.place.parent,
             "year": plan.year, "style": plan.style, "encoding": encoding, "bytes": len(data), "tasks": len(tasks)}
+    if plan.year in j.rewritten:
+        meta["rewritten"] = True  # rewritten from the year before (only then: older corpora stay as they were)
     return Doc(file, data, meta, tasks)
 
 
 def _jurisdiction_docs(args) -> list[Doc]:
-    place, years, seed, gbk_share, variety = args
-    j = _Jurisdiction(place, seed)
+    place, years, seed, gbk_share, variety, rewrite = args
+    j = _Jurisdiction(place, seed, rewrite)
     templates = province_templates(place.province, years, seed) if place.level == "city" else None
     out = []
     for plan in j.plans(years, templates):
@@ -1130,9 +1248,9 @@ def _jurisdiction_docs(args) -> list[Doc]:
 
 
 def iter_documents(places: list[Place], years: list[int], seed: int, workers: int = 1,
-                   gbk_share: float = 0.0, variety: float = VARIETY) -> Iterator[Doc]:
+                   gbk_share: float = 0.0, variety: float = VARIETY, rewrite: float = REWRITE) -> Iterator[Doc]:
     """Documents jurisdiction by jurisdiction, in code order (parallel when ``workers`` > 1)."""
-    jobs = [(p, years, seed, gbk_share, variety) for p in places]
+    jobs = [(p, years, seed, gbk_share, variety, rewrite) for p in places]
     if workers <= 1 or len(jobs) < 4:
         for job in jobs:
             yield from _jurisdiction_docs(job)
@@ -1145,8 +1263,13 @@ def iter_documents(places: list[Place], years: list[int], seed: int, workers: in
 
 
 def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, workers: int = 0,
-             gbk_share: float = 0.0, last_year: int = LAST_YEAR, progress=None, variety: float = VARIETY) -> dict:
-    """Write a corpus of ``jurisdictions`` × ``years`` plans and its truth to ``out``; return counts."""
+             gbk_share: float = 0.0, last_year: int = LAST_YEAR, progress=None, variety: float = VARIETY,
+             rewrite: float = REWRITE) -> dict:
+    """Write a corpus of ``jurisdictions`` × ``years`` plans and its truth to ``out``; return counts.
+
+    ``rewrite``: the share of continuing items rewritten as real plans rewrite them (see
+    :meth:`_Jurisdiction.rework`); 0 gives the corpus of earlier versions byte for byte.
+    """
     out = Path(out)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     all_years = list(range(last_year - years + 1, last_year + 1))
@@ -1156,12 +1279,13 @@ def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, wor
     t0 = time.perf_counter()
     n_docs = n_tasks = n_bytes = 0
     lineage_last: dict[tuple[str, str], tuple[int, str]] = {}  # (code, lineage) -> (year, task id)
+    history: dict[tuple[str, str], dict[int, list[str]]] = {}  # with rewording: (code, part) -> year -> tasks
     groups: dict[tuple[str, int], list[str]] = {}
     made_dirs: set[str] = set()
     with open(out / "truth" / "documents.jsonl", "w", encoding="utf-8") as fdoc, \
             open(out / "truth" / "tasks.jsonl", "w", encoding="utf-8") as ftask, \
             open(out / "truth" / "pairs.jsonl", "w", encoding="utf-8") as fpair:
-        for doc in iter_documents(places, all_years, seed, workers, gbk_share, variety):
+        for doc in iter_documents(places, all_years, seed, workers, gbk_share, variety, rewrite):
             folder = os.path.dirname(doc.file)
             if folder not in made_dirs:
                 (out / folder).mkdir(parents=True, exist_ok=True)
@@ -1171,12 +1295,17 @@ def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, wor
             year, code = doc.meta["year"], doc.meta["code"]
             for t in doc.tasks:
                 ftask.write(json.dumps(t, ensure_ascii=False) + "\n")
-                key = (code, t["lineage"])
-                prev = lineage_last.get(key)
-                if prev is not None and prev[0] < year:
-                    fpair.write(json.dumps({"type": "CONTINUES", "a": prev[1], "b": t["task"],
-                                            "lineage": t["lineage"]}, ensure_ascii=False) + "\n")
-                lineage_last[key] = (year, t["task"])
+                if rewrite:
+                    for a in _earlier(history, code, t["lineage"], year, t["task"]):
+                        fpair.write(json.dumps({"type": "CONTINUES", "a": a, "b": t["task"],
+                                                "lineage": t["lineage"]}, ensure_ascii=False) + "\n")
+                else:
+                    key = (code, t["lineage"])
+                    prev = lineage_last.get(key)
+                    if prev is not None and prev[0] < year:
+                        fpair.write(json.dumps({"type": "CONTINUES", "a": prev[1], "b": t["task"],
+                                                "lineage": t["lineage"]}, ensure_ascii=False) + "\n")
+                    lineage_last[key] = (year, t["task"])
                 if t["details"]:
                     fpair.write(json.dumps({"type": "DETAILS", "a": t["task"], "b": t["details"]}) + "\n")
                 if t["template"]:
@@ -1195,6 +1324,23 @@ def generate(out: str | Path, jurisdictions: int, years: int, seed: int = 0, wor
                "gbk_share": gbk_share, "variety": variety}
     (out / "truth" / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def _earlier(history: dict, code: str, lineage: str, year: int, task: str) -> list[str]:
+    """With rewording, the tasks of the latest earlier year that a task of ``lineage`` continues, and
+    the task recorded: each part of a merged lineage (``A+B``) continues its own; a piece of a split
+    clause (``A~1``) continues its whole the year it was split, and itself after."""
+    found: list[str] = []
+    parts = lineage.split(_MERGE)
+    for part in parts:
+        for key in (part, part.split(_SPLIT)[0]):
+            years = [y for y in history.get((code, key), {}) if y < year]
+            if years:
+                found += [a for a in history[(code, key)][max(years)] if a not in found]
+                break
+    for part in parts:
+        history.setdefault((code, part), {}).setdefault(year, []).append(task)
+    return found
 
 
 # --------------------------------------------------------------------------- reading the truth back
@@ -1395,11 +1541,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=0, help="processes (default: one per core)")
     ap.add_argument("--gbk-share", type=float, default=0.0, help="share of documents written in GB18030")
     ap.add_argument("--last-year", type=int, default=LAST_YEAR)
+    ap.add_argument("--rewrite", type=float, default=REWRITE,
+                    help="share of continuing items rewritten as real plans rewrite them (merged, split, "
+                         "regrouped); 0: the earlier corpus")
     ap.add_argument("--variety", type=float, default=VARIETY,
                     help="share of plans in the forms of other real plans (slots, cells, pipes); 0: the five seed formats only")
     args = ap.parse_args(argv)
     summary = generate(args.out, args.jurisdictions, args.years, args.seed, args.workers, args.gbk_share,
-                       args.last_year, variety=args.variety)
+                       args.last_year, variety=args.variety, rewrite=args.rewrite)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -92,11 +92,18 @@ class TaskRef:
     year: int | None = None
     jurisdiction: str = ""
     source: str = "prose"
+    # Evidence beyond the text (CONTINUES' model, graph/continuity_model.py): the lead and
+    # assist units (ids after alias merging, or names), and a key naming the task's section
+    # (document and head of path; "" for none).
+    units: tuple[str, ...] = ()
+    section: str = ""
 
     @classmethod
     def from_task(cls, task_id: str, task) -> "TaskRef":
         """From a :class:`mandategraph.loaders.model.Task` and the id the graph gave it."""
-        return cls(task_id, task.text, task.year, task.jurisdiction, task.source)
+        units = tuple(dict.fromkeys(u.unit for u in (*task.lead, *task.assist)))
+        section = f"{task.document}|{task.source}|{task.path[0]}" if task.path else ""
+        return cls(task_id, task.text, task.year, task.jurisdiction, task.source, units, section)
 
 
 class Link(NamedTuple):
@@ -629,7 +636,8 @@ def _dense_links(v: Vectors, a: np.ndarray, b: np.ndarray, threshold: float, mea
 def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: float | None = None, *,
                    measure: Measure | None = None, matching: Matching | None = None,
                    by_source: bool = True, ngrams: tuple[int, int] | None = None,
-                   relative: float | None = None, level: float | None = None) -> list[Link]:
+                   relative: float | None = None, level: float | None = None, model=True,
+                   evidence: dict | None = None) -> list[Link]:
     """CONTINUES links within one jurisdiction, each year to the next year present.
 
     Parameters
@@ -637,27 +645,44 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
     tasks_by_year : mapping of year to tasks
         The tasks of one jurisdiction. With three or more years, each year is
         linked to the next one present, so chains form (2019 → 2022 → 2023).
+        A task's ``units`` and ``section`` (:class:`TaskRef`) are evidence too.
     threshold : float, optional
-        Minimum score (default ``DEFAULTS.continues_threshold``).
+        Minimum text similarity of a candidate pair (default
+        ``DEFAULTS.continues_threshold``).
+    model : bool or Model
+        ``True`` (default): score each candidate pair with the shipped pair
+        model (:mod:`.continuity_model`: text similarity, shared key phrases,
+        themes, section, units and instruments in one calibrated score) and
+        link it by the model's rule: the score reaches the model's threshold
+        and comes within its margin of the best score of the earlier task in
+        that layer (an earlier task continues in its best counterpart, and in
+        another only if that is as good; a later item may merge any number of
+        earlier ones). A :class:`~.continuity_model.Model` uses that model;
+        ``False`` links by text similarity alone (``relative``, ``matching``).
+        The link's ``score`` is the model's score.
+    evidence : dict, optional
+        Filled with ``(earlier_id, later_id) -> PairEvidence`` of every link
+        (the model's evidence; text similarity only with ``model=False``).
     relative : float, optional
-        Also require a score of at least ``relative`` times the best score of
-        either task of the pair in this year pair and layer (default
-        ``DEFAULTS.continues_relative``; 0 turns it off): when a later task
-        continues one earlier task nearly verbatim, a dropped task sharing
-        only stock phrases with it is not linked to it as well.
+        Text-only linking (``model=False``): also require a score of at least
+        ``relative`` times the best score of either task of the pair in this
+        year pair and layer (default ``DEFAULTS.continues_relative``; 0 turns
+        it off): when a later task continues one earlier task nearly
+        verbatim, a dropped task sharing only stock phrases with it is not
+        linked to it as well.
     level : float, optional
-        Also require a score of at least ``level`` times the year pair's
-        :func:`plan_level` (default ``DEFAULTS.continues_level``; 0 turns it
-        off): in a plan that copies last year's, a dropped and a new task
-        sharing stock phrases are not linked, while a rewritten plan, whose
-        level is low, keeps its weak but true pairs.
+        Also require a text similarity of at least ``level`` times the year
+        pair's :func:`plan_level` (default ``DEFAULTS.continues_level``; 0
+        turns it off): in a plan that copies last year's, a dropped and a new
+        task sharing stock phrases are not linked, while a rewritten plan,
+        whose level is low, keeps its weak but true pairs.
     measure : {"cosine", "containment"}, optional
         Default ``DEFAULTS.continues_measure``.
     matching : {"best", "one_to_one", "many_to_one"}, optional
-        Default ``DEFAULTS.continues_matching`` (``best``): each task keeps its
-        best counterpart on the other side, so an earlier task continues in
-        at most one later task per layer, while a later item that merges
-        several earlier tasks keeps them all. ``one_to_one`` forbids merging.
+        Text-only linking (``model=False``); default
+        ``DEFAULTS.continues_matching`` (``best``): each task keeps its best
+        counterpart on the other side. ``one_to_one`` forbids merging; given
+        explicitly, it applies with the model too (after the model's rule).
     ngrams : (int, int), optional
         Character n-gram range, default ``DEFAULTS.continues_ngrams``.
     by_source : bool
@@ -669,7 +694,7 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
     Returns
     -------
     list of Link
-        ``(earlier_id, later_id, score)``, by year pair then by score.
+        ``(earlier_id, later_id, score)``, by year pair, layer, then by score.
 
     Examples
     --------
@@ -677,13 +702,23 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
     ...        TaskRef("b", "按月公开市属国资监管企业主要经济效益指标", 2019)]
     >>> y22 = [TaskRef("c", "编制全市公共数据开放目录，有序开放公共数据", 2022),
     ...        TaskRef("d", "举办全市政务公开工作培训班", 2022)]
-    >>> link_continues({2019: y19, 2022: y22})
+    >>> [l[:2] for l in link_continues({2019: y19, 2022: y22})]
+    [('a', 'c')]
+    >>> link_continues({2019: y19, 2022: y22}, model=False)
     [Link(source='a', target='c', score=0.5077)]
     """
     threshold = DEFAULTS.continues_threshold if threshold is None else threshold
     relative = DEFAULTS.continues_relative if relative is None else relative
     level = DEFAULTS.continues_level if level is None else level
     measure = measure or DEFAULTS.continues_measure
+    pair_model = _continues_model(model)
+    if pair_model is not None:
+        c = continues_candidates(tasks_by_year, threshold, level=level, measure=measure, by_source=by_source,
+                                 ngrams=ngrams)
+        if c is None:
+            return []
+        return _model_links(c.evidence, c.tasks, c.i, c.j, c.text_sim, c.best_i, c.best_j, c.slot, pair_model,
+                            matching, evidence, c.level, relative)
     matching = matching or DEFAULTS.continues_matching
     years = sorted(y for y, ts in tasks_by_year.items() if ts)
     if len(years) < 2:
@@ -703,7 +738,105 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
         bar = max(threshold, level * plan_level(scores)) if level else threshold
         for layer, s in zip(layers, scores):
             links.extend(_dense_links(v, pos[y0], layer, bar, measure, matching, relative, s))
+            if evidence is not None:
+                for l in links:
+                    evidence.setdefault((l.source, l.target), _text_evidence(l.score))
     return links
+
+
+def _text_evidence(score: float):
+    from .continuity_model import PairEvidence
+
+    return PairEvidence(score, 0.0, 0.0, 0.0, 0, 0, f"text {score:.2f}")
+
+
+class Candidates(NamedTuple):
+    """CONTINUES candidate pairs of one jurisdiction (:func:`continues_candidates`)."""
+
+    tasks: list  # all years' tasks, in year order
+    evidence: object  # continuity_model.TaskEvidence of ``tasks``
+    i: np.ndarray  # earlier task (position in ``tasks``)
+    j: np.ndarray  # later task
+    text_sim: np.ndarray
+    best_i: np.ndarray  # best text similarity of the earlier task in the later plan's layer
+    best_j: np.ndarray  # best text similarity of the later task
+    slot: np.ndarray  # the earlier task and the later plan's layer: layer number x len(tasks) + earlier task
+    level: np.ndarray  # the year pair's plan_level
+
+
+def continues_candidates(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: float | None = None, *,
+                         level: float | None = None, measure: Measure | None = None, by_source: bool = True,
+                         ngrams: tuple[int, int] | None = None) -> Candidates | None:
+    """The candidate pairs CONTINUES' model scores: each year with the next year present, each layer
+    of the later year (prose items, table rows) apart, pairs of text similarity at least ``threshold``
+    and ``level`` times the year pair's :func:`plan_level`. None for fewer than two years."""
+    from .continuity_model import task_evidence
+
+    threshold = DEFAULTS.continues_threshold if threshold is None else threshold
+    level = DEFAULTS.continues_level if level is None else level
+    measure = measure or DEFAULTS.continues_measure
+    years = sorted(y for y, ts in tasks_by_year.items() if ts)
+    if len(years) < 2:
+        return None
+    tasks = [t for y in years for t in tasks_by_year[y]]
+    v = vectorize(tasks, ngrams or DEFAULTS.continues_ngrams)
+    ev = task_evidence([t.text for t in tasks], [getattr(t, "units", ()) for t in tasks],
+                       [getattr(t, "section", "") for t in tasks])
+    pos, start = {}, 0
+    for y in years:
+        pos[y] = np.arange(start, start + len(tasks_by_year[y]))
+        start += len(tasks_by_year[y])
+    parts = []
+    nslots = 0
+    for y0, y1 in zip(years, years[1:]):
+        later = pos[y1]
+        layers = [later] if not by_source else [
+            later[[tasks[k].source == s for k in later]] for s in sorted({tasks[k].source for k in later})]
+        scores = [v.scores(pos[y0], layer, measure) for layer in layers]
+        plan = plan_level(scores)
+        bar = max(threshold, level * plan) if level else threshold
+        for layer, s in zip(layers, scores):
+            if s.size:
+                a, b = np.nonzero(s >= bar)
+                parts.append((pos[y0][a], layer[b], s[a, b], s.max(axis=1)[a], s.max(axis=0)[b],
+                              nslots * len(tasks) + pos[y0][a], np.full(len(a), plan)))
+            nslots += 1
+    cols = list(zip(*parts)) if parts else [[np.empty(0, np.int64)]] * 2 + [[np.empty(0)]] * 3 + \
+        [[np.empty(0, np.int64)], [np.empty(0)]]
+    return Candidates(tasks, ev, *(np.concatenate(c) for c in cols))
+
+
+def _continues_model(model):
+    """The pair model ``link_continues``' ``model`` argument names (None: text only)."""
+    if model is False or model is None:
+        return None
+    if model is True:
+        from .continuity_model import load_model
+
+        return load_model("CONTINUES")
+    return model
+
+
+def _model_links(ev, tasks: Sequence[TaskLike], i: np.ndarray, j: np.ndarray, s: np.ndarray, best_i: np.ndarray,
+                 best_j: np.ndarray, slot: np.ndarray, model, matching: Matching | None,
+                 evidence: dict | None, level: np.ndarray | None = None, relative: float = 0.0) -> list[Link]:
+    """Candidate pairs ``(i, j)`` (positions in ``tasks`` and rows of ``ev``) scored by ``model``,
+    matched by its rule (:func:`~.continuity_model.scored_pairs`), best first; ``matching`` (given
+    explicitly) applies after it."""
+    from .continuity_model import evidence_of, scored_pairs
+
+    keep, p, x = scored_pairs(ev, i, j, s, best_i, best_j, slot, model, level, relative, len(tasks))
+    layer_of = slot // max(len(tasks), 1) if len(slot) else slot  # (year pair, layer) in order
+    keep = keep[np.lexsort((keep, -p[keep], layer_of[keep]))]
+    if matching is not None and matching != "best" and len(keep):
+        keep = keep[match(i[keep], j[keep], p[keep], matching=matching)]
+    out = []
+    for k in keep.tolist():
+        link = Link(tasks[i[k]].id, tasks[j[k]].id, round(float(p[k]), 4))
+        out.append(link)
+        if evidence is not None:
+            evidence[(link.source, link.target)] = evidence_of(ev, int(i[k]), int(j[k]), x[k])
+    return out
 
 
 def plan_level(scores: Sequence[np.ndarray]) -> float:

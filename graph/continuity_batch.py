@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .continuity import DEFAULTS, Link, Matching, TaskLike, _count_matrix, match
+from .continuity import DEFAULTS, Link, Matching, TaskLike, _continues_model, _count_matrix, match
 
 __all__ = ["link_continues_all", "link_details_all"]
 
@@ -119,11 +119,15 @@ def _batches(sizes: Sequence[int], batch: int) -> list[range]:
 def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskLike]]],
                        threshold: float | None = None, *, relative: float | None = None,
                        level: float | None = None, matching: Matching | None = None, by_source: bool = True,
-                       ngrams: tuple[int, int] | None = None, batch: int = BATCH) -> dict[str, list[Link]]:
+                       ngrams: tuple[int, int] | None = None, batch: int = BATCH, model=True,
+                       evidence: dict | None = None) -> dict[str, list[Link]]:
     """:func:`~mandategraph.graph.continuity.link_continues` for every jurisdiction (cosine measure).
 
     Returns the links of each jurisdiction with two or more years, in the
-    order the per-jurisdiction function gives them.
+    order the per-jurisdiction function gives them. ``model`` and
+    ``evidence`` as there: with the pair model (the default) each link's
+    score is the model's, and ``evidence`` (a dict) gets each link's
+    :class:`~mandategraph.graph.continuity_model.PairEvidence`.
 
     >>> from mandategraph.graph.continuity import TaskRef, link_continues
     >>> years = {2019: [TaskRef("a", "建成全市统一公共数据开放平台，加快推动公共数据开放", 2019)],
@@ -136,12 +140,13 @@ def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskL
     level = DEFAULTS.continues_level if level is None else level
     matching = matching or DEFAULTS.continues_matching
     ngrams = ngrams or DEFAULTS.continues_ngrams
+    pair_model = _continues_model(model)
     names = [j for j in sorted(by_jurisdiction) if sum(1 for ts in by_jurisdiction[j].values() if ts) >= 2]
     sizes = [sum(len(ts) for ts in by_jurisdiction[j].values()) for j in names]
     out: dict[str, list[Link]] = {}
     for part in _batches(sizes, batch):
         out.update(_continues_batch({j: by_jurisdiction[j] for j in (names[k] for k in part)}, threshold,
-                                    relative, level, matching, by_source, ngrams))
+                                    relative, level, matching, by_source, ngrams, pair_model, evidence))
     return out
 
 
@@ -175,7 +180,8 @@ def _group_medians(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndar
     return out
 
 
-def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngrams) -> dict[str, list[Link]]:
+def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngrams, model=None,
+                     evidence=None) -> dict[str, list[Link]]:
     tasks: list[TaskLike] = []
     jur, step = [], []  # per task: jurisdiction number, position of its year
     for jn, name in enumerate(by_j):
@@ -185,6 +191,8 @@ def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngra
             jur += [jn] * len(by_j[name][y])
             step += [k] * len(by_j[name][y])
     n = len(tasks)
+    explicit_matching = matching
+    matching = matching or DEFAULTS.continues_matching
     jur_a, step_a = np.asarray(jur, np.int64), np.asarray(step, np.int64)
     # A later year's prose items and table rows are matched apart, in the order of their names.
     layers = sorted({t.source for t in tasks}) if by_source else [""]
@@ -207,10 +215,16 @@ def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngra
     i, j, s = _pairs(left, right)
     nl = len(layers)
     bar = np.full(len(s), threshold)
-    if level and len(s):
+    plan = np.zeros(len(s))
+    if (level or model is not None) and len(s):
         # The year pair's level, over all its pairs (before any threshold), as continuity.plan_level.
         year_pair = jur_a * nsteps + step_a  # of the later task
-        bar = np.maximum(bar, level * _plan_levels(i, j, s, layer_a, nl, year_pair, n)[year_pair[j]])
+        plan = _plan_levels(i, j, s, layer_a, nl, year_pair, n)[year_pair[j]]
+        if level:
+            bar = np.maximum(bar, level * plan)
+    if model is not None:
+        return _continues_model_batch(by_j, tasks, jur_a, step_a, layer_a, nl, nsteps, i, j, s, bar, model,
+                                      explicit_matching, evidence, plan, relative)
     ok = s >= bar
     i, j, s = i[ok], j[ok], s[ok]
     if relative and len(s):
@@ -229,6 +243,40 @@ def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngra
     out: dict[str, list[Link]] = {name: [] for name in names}
     for k in keep:
         out[names[jur_a[j[k]]]].append(Link(tasks[i[k]].id, tasks[j[k]].id, round(float(s[k]), 4)))
+    return out
+
+
+def _continues_model_batch(by_j, tasks, jur_a, step_a, layer_a, nl, nsteps, i, j, s, bar, model, matching,
+                           evidence, plan, relative) -> dict[str, list[Link]]:
+    """The batch's CONTINUES by the pair model, as :func:`~mandategraph.graph.continuity.link_continues`
+    gives them: the text similarity of every pair (``i``, ``j``, ``s``: all pairs of the batch's blocks)
+    makes each pair's best-of-either-end evidence, the pairs over ``bar`` are scored, matched by the
+    model's rule, and ordered by (jurisdiction, year pair, layer), then score."""
+    from .continuity import _model_links
+    from .continuity_model import task_evidence
+
+    n = len(tasks)
+    best_i = np.zeros(n * nl)
+    np.maximum.at(best_i, i * nl + layer_a[j], s)
+    best_j = np.zeros(n)
+    np.maximum.at(best_j, j, s)
+    ok = s >= bar
+    i, j, s, plan = i[ok], j[ok], s[ok], plan[ok]
+    names = list(by_j)
+    out: dict[str, list[Link]] = {name: [] for name in names}
+    if not len(s):
+        return out
+    ev = task_evidence([t.text for t in tasks], [getattr(t, "units", ()) for t in tasks],
+                       [getattr(t, "section", "") for t in tasks], jur_a)
+    # Slot: the earlier task and the later plan's layer; numbered so that slot // n orders the
+    # (jurisdiction, year pair, layer) blocks as the per-jurisdiction calls append them.
+    block = (jur_a[j] * nsteps + step_a[j]) * nl + layer_a[j]
+    slot = block * n + i
+    links = _model_links(ev, tasks, i, j, s, best_i[i * nl + layer_a[j]], best_j[j], slot, model, matching,
+                         evidence, plan, relative)
+    jur_of = {t.id: k for k, t in zip(jur_a.tolist(), tasks)}
+    for link in links:
+        out[names[jur_of[link.source]]].append(link)
     return out
 
 

