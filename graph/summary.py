@@ -11,7 +11,7 @@ import pandas as pd
 from .schema import EDGES, NODES
 from .themes import FALLBACK_THEME
 
-__all__ = ["Extracted", "EdgeFacts", "summarize", "format_summary"]
+__all__ = ["Extracted", "EdgeFacts", "summarize", "format_summary", "SUMMARY_LINES"]
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,24 @@ def summarize(g: nx.MultiDiGraph, extracted: "Extracted | list", errors,
     }
 
 
-def format_summary(s: dict) -> str:
+SUMMARY_LINES = 20  # jurisdiction-years printed by `build` (the rest are in summary.json)
+
+
+def format_summary(s: dict, limit: int | None = SUMMARY_LINES, totals_only: bool = False) -> str:
+    """The summary as `mandategraph build` prints it: the totals, then the tasks of the first
+    ``limit`` jurisdiction-years (None: all) and how many more summary.json lists, theme coverage
+    and the failed files. ``totals_only``: the three lines of totals alone (``build -q``)."""
     lines = [f"documents: {s['documents']}  failed: {len(s['failed'])}  not placed: {s['unplaced']}"]
     lines.append("nodes:  " + "  ".join(f"{k} {v}" for k, v in s["nodes"].items()))
     lines.append("edges:  " + "  ".join(f"{k} {v}" for k, v in s["edges"].items()))
-    lines.append("tasks per jurisdiction and year:")
-    lines += [f"  {k}: {v}" for k, v in s["tasks_per_jurisdiction_year"].items()]
+    if totals_only:
+        return "\n".join(lines)
+    per = s["tasks_per_jurisdiction_year"]
+    lines.append(f"tasks per jurisdiction and year ({len(per):,}):")
+    shown = list(per.items()) if limit is None else list(per.items())[:limit]
+    lines += [f"  {k}: {v}" for k, v in shown]
+    if len(shown) < len(per):
+        lines.append(f"  … and {len(per) - len(shown):,} more in summary.json")
     lines.append(f"theme coverage: {s['theme_coverage']:.1%} of tasks have a theme; "
                  f"tasks with a lead unit: {s['tasks_with_lead']}")
     for f in s["failed"]:
