@@ -19,7 +19,8 @@ import networkx as nx
 import pandas as pd
 
 from ..errors import MandateGraphError, ReadError
-from ..loaders.extract import expand_paths, extract_file
+from ..loaders.extract import extract_file
+from ..loaders.inputs import find_documents
 from ..loaders.model import Extraction
 from .collector import collector_paused
 from .continuity import DEFAULTS as CONTINUITY_DEFAULTS
@@ -32,8 +33,9 @@ from .mandates import add_mandates
 from .summary import EdgeFacts, Extracted, summarize
 from .tables import write_edge_tables, write_tables
 
-__all__ = ["BuildOptions", "BuildResult", "build_core", "link_core", "build_graph", "build", "extract_all",
-           "iter_extractions", "write_build", "write_extractions", "write_graph", "write_stores"]
+__all__ = ["BuildOptions", "BuildResult", "Progress", "BUILD_STAGES", "INPUTS_NAME", "build_core", "link_core",
+           "build_graph", "build", "build_documents", "extract_all", "find_inputs", "input_record", "inputs_text",
+           "iter_extractions", "write_build", "write_extractions", "write_graph", "write_inputs", "write_stores"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,37 @@ class BuildOptions:
     similar_top_k: int | None = CONTINUITY_DEFAULTS.similar_top_k
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A stage event of :func:`build` (and of ``add``): ``done`` of ``total`` units of ``stage``
+    (``total`` None when unknown), ``item`` what was just done (a file, a table).
+
+    A stage reports ``done=0`` when it starts and ``done == total`` when it ends; the library
+    never prints, the command draws them (``mandategraph build``: one bar per stage on stderr).
+    """
+
+    stage: str
+    done: int
+    total: int | None
+    item: str = ""
+
+
+# The stages of a build, in the order they report (:class:`Progress`); "graph.lbug" only with ladybug.
+BUILD_STAGES = ("extract", "graph", "extract.jsonl", "edge tables", "link", "tables", "add index", "graph.lbug")
+
+# The documents a build was made of, with what a rebuild needs to read them again (``add`` rebuilds
+# from it when a batch is large: graph/incremental.py).
+INPUTS_NAME = "inputs.json"
+
+ProgressFn = Callable[[Progress], None]
+NoticeFn = Callable[[str], None]
+
+
+def _report(progress: ProgressFn | None, stage: str, done: int, total: int | None, item: str = "") -> None:
+    if progress is not None:
+        progress(Progress(stage, done, total, item))
+
+
 @dataclass
 class BuildResult:
     """A build: the folder written, the files that failed, and the graph on demand.
@@ -63,6 +96,7 @@ class BuildResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     files: list[Path] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # files left out, duplicates, what reading changed
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
 
     @property
@@ -74,17 +108,24 @@ class BuildResult:
         return self._graph
 
 
-def build_core(extractions: Iterable[Extraction], edges: EdgeColumns | None = None) -> nx.MultiDiGraph:
+def build_core(extractions: Iterable[Extraction], edges: EdgeColumns | None = None,
+               progress: ProgressFn | None = None) -> nx.MultiDiGraph:
     """Jurisdictions, documents, units, tasks, instruments and mandates: the graph before linking.
 
     With ``edges``, the edges are collected there as columns, and the graph holds the nodes only.
+    ``progress`` gets a "graph" :class:`Progress` per document.
     """
     g = nx.MultiDiGraph()
     extractions = sorted(extractions, key=lambda e: (e.meta.jurisdiction.code, e.meta.year or 0, e.meta.source))
+    n = len(extractions)
+    _report(progress, "graph", 0, n)
+    step = max(1, n // 200)
     with collector_paused():
-        for ex in extractions:
+        for k, ex in enumerate(extractions, start=1):
             did, task_ids = add_document(g, ex, edges)
             add_mandates(g, ex, did, task_ids, edges)
+            if k % step == 0 or k == n:
+                _report(progress, "graph", k, n)
     return g
 
 
@@ -121,13 +162,18 @@ def _extract_one(args) -> tuple[str, Extraction | str]:
 
 def iter_extractions(paths: list[str], workers: int = 0, **kw) -> Iterator[tuple[str, Extraction | str]]:
     """Extract files, in parallel processes when there are many; yields (path, extraction or error text)."""
+    return _iter_items([(p, kw) for p in paths], workers)
+
+
+def _iter_items(items: list[tuple[str, dict]], workers: int = 0) -> Iterator[tuple[str, Extraction | str]]:
+    """:func:`iter_extractions` of (path, extract_file keywords) pairs, each file with its own."""
     n = workers or (os.cpu_count() or 1)
-    if n <= 1 or len(paths) < 8:
-        for p in paths:
-            yield _extract_one((p, kw))
+    if n <= 1 or len(items) < 8:
+        for item in items:
+            yield _extract_one(item)
         return
     with ProcessPoolExecutor(max_workers=n) as pool:
-        yield from pool.map(_extract_one, [(p, kw) for p in paths], chunksize=max(1, len(paths) // (n * 8)))
+        yield from pool.map(_extract_one, items, chunksize=max(1, len(items) // (n * 8)))
 
 
 def extract_all(paths: list[str], workers: int = 0, progress: Callable[[int, int], None] | None = None, **kw
@@ -145,14 +191,67 @@ def extract_all(paths: list[str], workers: int = 0, progress: Callable[[int, int
     return extractions, errors
 
 
+def _extract_items(items: list[tuple[str, dict]], workers: int, progress: ProgressFn | None,
+                   notice: NoticeFn | None) -> tuple[list[Extraction], list[tuple[str, str]], list[dict]]:
+    """(extractions, [(path, error text)], the records of :data:`INPUTS_NAME`) of ``items``; reading's
+    notices (control characters blanked) go to ``notice`` as each file is read."""
+    extractions, errors, records = [], [], []
+    kws = {str(p): kw for p, kw in items}
+    _report(progress, "extract", 0, len(items))
+    with collector_paused():
+        for k, (path, res) in enumerate(_iter_items(items, workers), start=1):
+            if isinstance(res, str):
+                errors.append((str(path), res))
+            else:
+                extractions.append(res)
+                for line in res.notices:
+                    if notice is not None:
+                        notice(f"notice: {line}")
+                records.append(input_record(path, res, kws.get(str(path), {})))
+            _report(progress, "extract", k, len(items), getattr(path, "source", str(path)))
+    return extractions, errors, records
+
+
+def input_record(path: str | Path, ex: Extraction, kw: dict | None = None) -> dict:
+    """The line of :data:`INPUTS_NAME` of a document read from ``path`` with :func:`extract_file` keywords ``kw``."""
+    return {"path": os.path.abspath(str(path)), "source": ex.meta.source, "checksum": ex.meta.checksum,
+            "options": {k: v for k, v in (kw or {}).items() if v is not None}}
+
+
+def find_inputs(inputs: Iterable[str | Path], label: str, notice: NoticeFn | None = None) -> list[str]:
+    """The documents of ``inputs`` (:func:`mandategraph.loaders.inputs.find_documents`), what it left
+    out told to ``notice``; ReadError when there is none."""
+    names = [str(p) for p in inputs]
+    found = find_documents(names)
+    if notice is not None:
+        for line in found.notices():
+            notice(line)
+        if found.files:
+            for error in found.errors():  # a folder named with no document, beside others that have some
+                notice(f"skipped: {error}")
+    error = found.error(names)
+    if error is not None:
+        raise ReadError(error.path, f"{error.reason}; nothing was built and {label} was left as it was")
+    return list(found.files)
+
+
 def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions = BuildOptions(),
-          progress: Callable[[int, int], None] | None = None, **extract_kw) -> BuildResult:
+          progress: ProgressFn | None = None, notice: NoticeFn | None = None, **extract_kw) -> BuildResult:
     """Extract ``inputs``, build the graph and write the build folder ``out``.
 
     The folder gets ``tables/`` (CSV + Parquet per node label and edge type),
     ``graph.lbug`` (LadybugDB), ``extract.jsonl`` (the extraction contract),
-    ``unplaced.jsonl``, ``summary.json`` and, last, ``BUILD_COMPLETE``. Files
-    that fail are reported in the result and the summary; the others are built.
+    ``unplaced.jsonl``, ``summary.json``, ``inputs.json`` (the documents
+    read: path, name, checksum and extraction options, so that ``add`` can
+    rebuild) and, last, ``BUILD_COMPLETE``. Files that fail are reported in
+    the result and the summary; the others are built.
+
+    The documents are those :func:`mandategraph.loaders.inputs.find_documents`
+    finds; what it leaves out (files skipped with the reason, duplicates by
+    content) and what reading changed (control characters blanked) are
+    told to ``notice`` (one line each, as they come) and kept in
+    :attr:`BuildResult.notices`. ``progress`` gets a :class:`Progress` for
+    each step of every stage of :data:`BUILD_STAGES`, in that order.
 
     All or nothing (:mod:`mandategraph.graph.folder`): the build is written
     in a staging folder beside ``out`` and swapped in complete, replacing
@@ -162,24 +261,41 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     document, or none that could be extracted, raise ReadError and replace
     nothing.
     """
+    notices: list[str] = []
+
+    def told(line: str) -> None:
+        notices.append(line)
+        if notice is not None:
+            notice(line)
+
+    names = [str(p) for p in inputs]
+    paths = find_inputs(names, str(out), told)
+    result = build_documents([(p, dict(extract_kw)) for p in paths], out, options, progress, told, names=names)
+    result.notices = notices
+    return result
+
+
+def build_documents(documents: list[tuple[str, dict]], out: str | Path, options: BuildOptions = BuildOptions(),
+                    progress: ProgressFn | None = None, notice: NoticeFn | None = None,
+                    names: list[str] | None = None) -> BuildResult:
+    """:func:`build` of documents found already: (path, :func:`extract_file` keywords) pairs, each
+    document read with its own (``add`` rebuilds a folder so: graph/incremental.py)."""
     label = str(out)
     out = Path(out)
-    names = [str(p) for p in inputs]
-    paths = expand_paths(names)
-    if not paths:
-        raise ReadError(", ".join(names), "no documents found (no .txt, .htm, .html or .docx file); "
-                                          f"nothing was built and {label} was left as it was")
+    names = names if names is not None else [str(p) for p, _ in documents]
+    if not documents:
+        raise ReadError(", ".join(names), f"no documents found; nothing was built and {label} was left as it was")
     real = Path(os.path.realpath(out))
-    for p in paths:
+    for p, _ in documents:
         if Path(os.path.realpath(p)).is_relative_to(real):
-            raise ReadError(p, f"is inside the build folder {label}, which a build replaces whole; "
-                               "move the documents out of it or pick another --out")
+            raise ReadError(str(p), f"is inside the build folder {label}, which a build replaces whole; "
+                                    "move the documents out of it or pick another --out")
     with build_lock(out, label=label):
         fault_point("locked")
         stage = prepare_target(out, label)
         try:
             with writing(stage):
-                summary, files, errors = _build_into(paths, stage, options, progress, names, label, **extract_kw)
+                summary, files, errors = _build_into(documents, stage, options, progress, notice, names, label)
             swap_in(stage, out)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
@@ -187,18 +303,22 @@ def build(inputs: Iterable[str | Path], out: str | Path, options: BuildOptions =
     return BuildResult(out, errors, [out / p.relative_to(stage) for p in files], summary)
 
 
-def _build_into(paths: list[str], out: Path, options: BuildOptions, progress, names: list[str], label: str,
-                **extract_kw) -> tuple[dict, list[Path], list[tuple[str, str]]]:
-    """The build of ``paths`` written into the (staging) folder ``out``, marker last."""
-    extractions, errors = extract_all(paths, options.workers, progress, **extract_kw)
+def _build_into(documents: list[tuple[str, dict]], out: Path, options: BuildOptions, progress: ProgressFn | None,
+                notice: NoticeFn | None, names: list[str], label: str
+                ) -> tuple[dict, list[Path], list[tuple[str, str]]]:
+    """The build of ``documents`` written into the (staging) folder ``out``, marker last."""
+    extractions, errors, records = _extract_items(documents, options.workers, progress, notice)
     fault_point("extract")
     if not extractions:
         first = f"; {errors[0][1]}" if errors else ""
-        raise ReadError(", ".join(names), f"no documents found: none of the {len(paths)} file(s) could be "
+        raise ReadError(", ".join(names), f"no documents found: none of the {len(documents)} file(s) could be "
                                           f"extracted{first}; nothing was built and {label} was left as it was")
     edges = EdgeColumns()
-    g = build_core(extractions, edges)
+    g = build_core(extractions, edges, progress)
+    _report(progress, "extract.jsonl", 0, 1)
     files = write_extractions(extractions, out)
+    files.append(write_inputs(records, out))
+    _report(progress, "extract.jsonl", 1, 1)
     fault_point("extractions")
     extracted = Extracted.of(extractions)
     del extractions  # in g and extract.jsonl now
@@ -207,18 +327,45 @@ def _build_into(paths: list[str], out: Path, options: BuildOptions, progress, na
     written = EdgeFacts.of(framed)
     # Linking leaves these edges alone: their tables are written before it, and their frames
     # are not held through it (national: the parent ~0.37 GB smaller beside the SIMILAR_TO process).
+    _report(progress, "edge tables", 0, len(framed))
     files += write_edge_tables(framed, Path(out) / "tables", release=True)
+    _report(progress, "edge tables", len(written.counts), len(written.counts))
     fault_point("edge_tables")
+    _report(progress, "link", 0, 1)
     links = link_core(g, options)
+    _report(progress, "link", 1, 1)
     fault_point("link")
     framed, frequencies = links.edges, links.similar_frequencies
     del links  # its frames are in `framed`, let go as they are written
+    _report(progress, "tables", 0, 1)
     files += write_graph(g, extracted, errors, out, framed, release=True, written=written)
+    _report(progress, "tables", 1, 1)
     fault_point("tables")
     summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
     del g, framed  # the stores below read the tables
-    files += write_stores(out, options, frequencies)
+    files += write_stores(out, options, frequencies, progress)
     return summary, files, errors
+
+
+def write_inputs(records: list[dict], out: str | Path) -> Path:
+    """``inputs.json``: each document read (absolute path, name in the graph, checksum, extraction
+    keywords), sorted by name; ``rebuildable`` false when a keyword could not be written as JSON."""
+    path = Path(out) / INPUTS_NAME
+    path.write_text(inputs_text(records), encoding="utf-8")
+    return path
+
+
+def inputs_text(records: list[dict], rebuildable: bool = True) -> str:
+    """The text of ``inputs.json`` for these records (``add`` appends its documents with it)."""
+    records = sorted(records, key=lambda r: (r["source"], r["path"]))
+    try:
+        text = json.dumps({"rebuildable": rebuildable, "documents": records}, ensure_ascii=False, indent=1,
+                          sort_keys=True)
+    except (TypeError, ValueError):
+        records = [{**r, "options": None} for r in records]
+        text = json.dumps({"rebuildable": False, "documents": records}, ensure_ascii=False, indent=1,
+                          sort_keys=True)
+    return text + "\n"
 
 
 def write_build(g: nx.MultiDiGraph, extractions: list[Extraction], errors, out: str | Path,
@@ -263,7 +410,8 @@ def write_graph(g: nx.MultiDiGraph, extracted: Extracted, errors, out: str | Pat
     return files + [out / "summary.json"]
 
 
-def write_stores(out: str | Path, options: BuildOptions = BuildOptions(), similar_frequencies=None) -> list[Path]:
+def write_stores(out: str | Path, options: BuildOptions = BuildOptions(), similar_frequencies=None,
+                 progress: ProgressFn | None = None) -> list[Path]:
     """What is made from the tables: ``add_index.npz`` and ``graph.lbug`` (``similar_frequencies``:
     the linking's n-gram document frequencies, :attr:`Links.similar_frequencies`, not counted again);
     then the marker ``BUILD_COMPLETE``, the last file of a build folder."""
@@ -271,12 +419,17 @@ def write_stores(out: str | Path, options: BuildOptions = BuildOptions(), simila
 
     out = Path(out)
     # What `add` needs to link new documents as this build did (n-gram document frequencies, options).
+    _report(progress, "add index", 0, 1)
     files = [write_add_index(out, options, similar_frequencies)]
+    _report(progress, "add index", 1, 1)
     fault_point("add_index")
     if options.ladybug:
         from .ladybug_store import write_ladybug
 
-        files.append(Path(write_ladybug(out / "tables", out / "graph.lbug")))
+        def loaded(done: int, total: int, table: str) -> None:
+            _report(progress, "graph.lbug", done, total, table)
+
+        files.append(Path(write_ladybug(out / "tables", out / "graph.lbug", progress=loaded)))
         fault_point("ladybug")
     files.append(mark_complete(out))
     fault_point("marked")

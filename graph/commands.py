@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from ..options import DEFAULT_GRAPH, jurisdiction_option, quiet_option, year_option
+from ..options import DEFAULT_GRAPH, jurisdiction_option, year_option
 
-__all__ = ["COMMANDS", "build"]
+__all__ = ["COMMANDS", "build", "StageBars"]
 
 # BuildOptions' defaults, written out so that --help need not import the build (pandas, networkx …);
 # tests/test_cli_edges.py checks that they agree.
@@ -35,14 +35,20 @@ DEFAULTS = {"continues_threshold": 0.15, "similar_threshold": 0.35, "details_thr
 @click.option("--similar-top-k", type=click.IntRange(min=0), default=DEFAULTS["similar_top_k"], show_default=True,
               help="Keep a SIMILAR_TO link only among the k best of one of its tasks (0: keep all).")
 @click.option("--workers", type=int, default=0, help="Extraction processes (default: one per core for many files).")
-@quiet_option
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print only the totals (documents, nodes, edges) on stdout and only errors on stderr: "
+                   "no progress, no notices of files left out, no list per jurisdiction and year.")
 def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold,
           continues_relative, continues_level, similar_top_k, workers, quiet):
     """Extract every document in INPUTS (files or folders) and build the graph in --out.
 
     The build is written beside --out and replaces it whole once complete (a
     killed build leaves the old one); a second build or an add into the same
-    folder meanwhile is refused.
+    folder meanwhile is refused. Files left out of a folder (not documents,
+    hidden, the same content as another) and what reading changed (control
+    characters blanked) are named on stderr, and a progress bar per stage is
+    drawn there when it is a terminal, unless -q. The summary lists the tasks
+    of the first 20 jurisdiction-years; summary.json has them all.
     """
     from .build import BuildOptions, build as build_folder
     from .summary import format_summary
@@ -50,27 +56,76 @@ def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshol
     options = BuildOptions(continues_threshold, similar_threshold, details_threshold, workers,
                            continues_relative=continues_relative, continues_level=continues_level,
                            similar_top_k=similar_top_k or None)
-    show = not quiet and sys.stderr.isatty()
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        bar = tqdm(total=None, unit="doc", file=sys.stderr, desc="extract")
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.update(1)
-
-    result = build_folder(inputs, out, options, progress, jurisdiction=jurisdiction, year=year)
-    if bar is not None:
-        bar.close()
-    click.echo(format_summary(result.summary))
-    click.echo(f"written: {out}/ (tables/, graph.lbug, extract.jsonl, summary.json)")
+    with StageBars.for_cli(quiet) as bars:
+        result = build_folder(inputs, out, options, bars.progress, bars.notice,
+                              jurisdiction=jurisdiction, year=year)
+    click.echo(format_summary(result.summary, totals_only=quiet))
+    if not quiet:
+        click.echo(f"written: {out}/ (tables/, graph.lbug, extract.jsonl, summary.json)")
     for path, msg in result.errors:
         click.echo(f"Error: {msg}", err=True)
     if result.errors:
         sys.exit(1)
+
+
+class StageBars:
+    """Draws the :class:`~mandategraph.graph.build.Progress` events of a build or an add on a stream,
+    one tqdm bar per stage (the stage's bar closed when the next one starts), and prints notices
+    above the bar. Bars only when ``bars`` (the stream a terminal, no -q); notices unless ``quiet``."""
+
+    def __init__(self, stream=None, *, bars: bool = True, quiet: bool = False):
+        self.stream = stream if stream is not None else sys.stderr
+        self.bars = bars and not quiet
+        self.quiet = quiet
+        self.bar = None
+        self.stage = None
+
+    @classmethod
+    def for_cli(cls, quiet: bool, stream=None) -> "StageBars":
+        stream = stream if stream is not None else sys.stderr
+        return cls(stream, bars=not quiet and stream.isatty(), quiet=quiet)
+
+    def progress(self, event) -> None:
+        if not self.bars:
+            return
+        if event.stage != self.stage:
+            self.close()
+            from tqdm import tqdm
+
+            self.stage = event.stage
+            import shutil
+
+            width = shutil.get_terminal_size((100, 20)).columns or 100
+            self.bar = tqdm(total=event.total, desc=f"{event.stage:<13}", file=self.stream, leave=True,
+                            unit="", ncols=min(width, 120), bar_format=None if event.total and event.total > 1
+                            else "{desc}: {elapsed}{postfix}")
+        bar = self.bar
+        if event.total is not None and bar.total != event.total:
+            bar.total = event.total
+        if event.done > bar.n:
+            bar.update(event.done - bar.n)
+        if event.item:
+            bar.set_postfix_str(event.item[-40:], refresh=False)
+
+    def notice(self, line: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            click.echo(line, file=self.stream)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+            self.stage = None
+
+    def __enter__(self) -> "StageBars":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 COMMANDS = [build]

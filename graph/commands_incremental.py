@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from ..options import graph_option, jurisdiction_option, quiet_option, year_option
+from ..options import graph_option, jurisdiction_option, year_option
 
 __all__ = ["COMMANDS", "add", "checkpoint"]
 
@@ -24,9 +24,15 @@ CHECKPOINT_WAL_BYTES = 8 << 20  # = incremental.CHECKPOINT_WAL_BYTES, not import
               help="Fold the database's write-ahead log into graph.lbug and the pending rows into the tables "
                    "after the add (slow on large graphs), or never. By default each only when its log is above "
                    f"{CHECKPOINT_WAL_BYTES >> 20} MB; see `mandategraph checkpoint`.")
-@quiet_option
-def add(inputs, graph_dir, jurisdiction, year, exact_similar, fold, quiet):
-    """Add the documents in INPUTS to the graph built in --graph, without a rebuild.
+@click.option("--rebuild/--one-by-one", "rebuild", default=None,
+              help="Rebuild the folder from the documents it was built of plus the new ones, or add them one by "
+                   "one. By default a batch of at least 12 plans (or 0.5% of the build's, when more) is rebuilt: "
+                   "faster from there (see README, Benchmarks).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print only the line of totals (added, already in the graph, failed) on stdout and only "
+                   "errors on stderr: no progress, notices or rows.")
+def add(inputs, graph_dir, jurisdiction, year, exact_similar, fold, rebuild, quiet):
+    """Add the documents in INPUTS to the graph built in --graph (a large batch: by a rebuild).
 
     Tables, database and files change as `mandategraph build` of the old and
     new inputs together would write them; SIMILAR_TO gets the new tasks'
@@ -38,17 +44,32 @@ def add(inputs, graph_dir, jurisdiction, year, exact_similar, fold, quiet):
     reads the tables writes them in first, as do `mandategraph checkpoint`
     and the add that leaves that file above 8 MB (read the tables
     with other tools after a checkpoint).
+
+    A batch of at least 12 plans (or 0.5% of the build's, when more) is
+    faster rebuilt: the folder is built again from the documents it records
+    (inputs.json) and the new ones, and the add says so on stderr; when the
+    build's documents are gone or changed it says why and adds one by one.
+    Files left out of a folder, duplicates and what reading changed are
+    named on stderr, and a progress bar per stage is drawn there when it is
+    a terminal, unless -q.
     """
+    from .commands import StageBars
     from .incremental import add_documents
 
-    result = add_documents(inputs, graph_dir, similar="exact" if exact_similar else "incremental",
-                           checkpoint=fold, jurisdiction=jurisdiction, year=year)
+    with StageBars.for_cli(quiet) as bars:
+        result = add_documents(inputs, graph_dir, similar="exact" if exact_similar else "incremental",
+                               checkpoint=fold, rebuild=rebuild, progress=bars.progress, notice=bars.notice,
+                               jurisdiction=jurisdiction, year=year)
     click.echo(f"added: {len(result.added)}  already in the graph: {len(result.unchanged)}  "
                f"failed: {len(result.errors)}")
     if not quiet:
-        changed = ", ".join(f"{stem} +{w}" for stem, (_, w) in sorted(result.rows.items()) if w)
-        if changed:
-            click.echo(f"rows written: {changed}")
+        if result.rebuilt:
+            changed = ", ".join(f"{stem} {a - b:+,}" for stem, (b, a) in sorted(result.counts.items()) if a != b)
+            click.echo(f"rebuilt: {changed}" if changed else "rebuilt: no rows changed")
+        else:
+            changed = ", ".join(f"{stem} +{w}" for stem, (_, w) in sorted(result.rows.items()) if w)
+            if changed:
+                click.echo(f"rows written: {changed}")
         if result.similar.get("mode") == "incremental":
             s = result.similar
             click.echo(f"SIMILAR_TO: {s.get('scored', 0)} of {s.get('reach', 0)} old tasks in reach scored; "

@@ -8,6 +8,17 @@ the add left pending are folded in (:func:`fold`), the same
 ``summary.json``, and ``graph.lbug`` updated in place. Adding a document that is already in the
 graph (same bytes, so the same document id) changes nothing.
 
+Large batches
+-------------
+Each document an add takes reads the tables again, so a batch of many
+costs more than a rebuild (bench/bench_add_batch.py: the two meet at about
+14 plans on builds of 300 and of 1,200). :func:`add_documents` rebuilds
+instead from :func:`rebuild_threshold` new plans: the folder is built again
+from the documents its ``inputs.json`` records (written by the build, each
+add appending its documents in the same commit) plus the new ones, which is
+the folder ``build`` of all of them writes. When the record is missing or a
+recorded document is gone or changed, it says so and adds one by one.
+
 How a build decides a row, and how an add repeats it
 ----------------------------------------------------
 A build adds documents in the order of ``(jurisdiction code, year, file
@@ -137,10 +148,10 @@ import pyarrow.parquet as pq
 import scipy.sparse as sp
 from numba import njit
 
-from ..errors import MandateGraphError, ReadError
-from ..loaders.extract import expand_paths, extract_file
+from ..errors import ReadError
+from ..loaders.extract import extract_file  # noqa: F401  (callers extract with it: add_extraction)
 from ..loaders.model import Extraction
-from .build import BuildOptions, link_graph
+from .build import INPUTS_NAME, BuildOptions, Progress, find_inputs, inputs_text, link_graph
 from .continuity import NGRAM_BITS
 from .documents import add_document
 from .ids import document_id
@@ -151,7 +162,8 @@ from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_f
 from .tfidf import document_frequency, smooth_idf, weigh
 from .themes import FALLBACK_THEME
 
-__all__ = ["AddResult", "add_documents", "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
+__all__ = ["AddResult", "add_documents", "rebuild_threshold", "REBUILD_MIN_PLANS", "REBUILD_SHARE",
+           "add_extraction", "recover", "checkpoint", "fold", "pending_bytes", "wal_bytes",
            "write_add_index", "LINKED_TYPES", "INDEX_NAME", "PENDING_NAME", "SIMILAR_CANDIDATES",
            "CHECKPOINT_WAL_BYTES", "FOLD_PENDING_BYTES"]
 
@@ -188,6 +200,10 @@ class AddResult:
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> time
     rewritten: list[str] = field(default_factory=list)  # CSV tables rendered whole (slow path)
     similar: dict = field(default_factory=dict)  # SIMILAR_TO: mode, tasks in reach, scored, links added/removed
+    rebuilt: bool = False  # the folder was rebuilt from its inputs and the new files (a large batch)
+    how: str = ""  # why the add rebuilt, or why it could not
+    notices: list[str] = field(default_factory=list)  # files left out, duplicates, what reading changed
+    counts: dict[str, list[int]] = field(default_factory=dict)  # "nodes_X"/"edges_X" -> [before, after]
 
 
 def _tick(result: AddResult, stage: str, t0: float) -> float:
@@ -1046,8 +1062,8 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     if len(r_old):
         st = _take(sim.select(["source", "target"]), _touching(sim, set(ids[k_new:k_r])))
         removed_keys |= set(zip(st.column("source").to_pylist(), st.column("target").to_pylist()))
-    result.similar.update(mode="incremental", method="exact" if exact else "lsh", reach=reach,
-                          scored=n_loc - k_r, relinked=k_r)
+    _similar_counts(result, mode="incremental", method="exact" if exact else "lsh", reach=reach,
+                    scored=n_loc - k_r, relinked=k_r)
     delta.drop("edges_SIMILAR_TO", removed_keys)
     ctx.similar_touched |= {t for key in removed_keys for t in key}
     if not len(ri):
@@ -1084,8 +1100,14 @@ def _similar_incremental(folder: _Folder, delta: _Delta, ctx: _Context, options:
     delta.drop("edges_SIMILAR_TO", dropped)
     delta.put("edges_SIMILAR_TO", rows)
     ctx.similar_touched |= {t for key in dropped for t in key} | {t for r in rows for t in (r["source"], r["target"])}
-    result.similar.update(pairs=int(ok.sum()), matched=len(m_edges), added=len(rows),
-                          removed=len(removed_keys | dropped))
+    _similar_counts(result, pairs=int(ok.sum()), matched=len(m_edges), added=len(rows),
+                    removed=len(removed_keys | dropped))
+
+
+def _similar_counts(result: AddResult, **kw) -> None:
+    """Into ``result.similar``: counts summed over the documents of a batch, the rest as given."""
+    for k, v in kw.items():
+        result.similar[k] = result.similar.get(k, 0) + v if isinstance(v, int) else v
 
 
 def _yr(y) -> int:
@@ -1199,7 +1221,8 @@ def _similar_exact(folder: _Folder, delta: _Delta, ctx: _Context, options: Build
     counts = _counts([r["text"] for r in new], _similar_ngrams())
     index.df += document_frequency(counts)
     index.n += len(new)
-    result.similar.update(mode="exact", tasks=len(allt), added=len(changed), removed=len(gone))
+    _similar_counts(result, mode="exact", added=len(changed), removed=len(gone))
+    result.similar["tasks"] = len(allt)
 
 
 # --------------------------------------------------------------------------- derived task properties
@@ -1983,8 +2006,8 @@ def _options(given: BuildOptions | None, index: _Index | None) -> BuildOptions:
 
 def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | None = None,
                    result: AddResult | None = None, *, similar: Similar = "incremental",
-                   candidates: int = SIMILAR_CANDIDATES, method: str = "auto", checkpoint: bool | None = None
-                   ) -> AddResult:
+                   candidates: int = SIMILAR_CANDIDATES, method: str = "auto", checkpoint: bool | None = None,
+                   record: dict | None = None) -> AddResult:
     """Add one extracted document to a built folder (see the module docstring).
 
     ``options`` default to those the build recorded in ``add_index.npz``
@@ -1998,6 +2021,8 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     the pending rows into the tables after the commit: True always, False
     never, None (default) each once its file is above
     ``CHECKPOINT_WAL_BYTES`` / ``FOLD_PENDING_BYTES`` (see :func:`checkpoint`).
+    ``record`` (path, source, checksum, extraction keywords) is added to the folder's
+    ``inputs.json`` with the document, so that a later add can rebuild (:func:`add_documents`).
     """
     if method not in ("auto", "exact", "lsh"):
         raise ValueError(f"unknown method {method!r}; expected 'auto', 'exact' or 'lsh'")
@@ -2008,7 +2033,7 @@ def add_extraction(folder: str | Path, ex: Extraction, options: BuildOptions | N
     _Folder(folder).close()  # a built folder, or ReadError
     with _locked(Path(folder)):
         recover(folder)
-        _add_locked(folder, ex, options, result, similar, candidates, method, checkpoint)
+        _add_locked(folder, ex, options, result, similar, candidates, method, checkpoint, record)
     return result
 
 
@@ -2038,7 +2063,7 @@ def _being_built(out: Path) -> bool:
 
 
 def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Similar, candidates: int,
-                method: str, checkpoint: bool | None = None) -> None:
+                method: str, checkpoint: bool | None = None, record: dict | None = None) -> None:
     from .ladybug_store import DB_NAME
 
     f = _Folder(folder)
@@ -2053,7 +2078,7 @@ def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Sim
     f.prefetch_keys(s for s in _PREFETCH if not _is_node(s))
     opened = f.submit_io(_open_ladybug, f.out / DB_NAME) if _db_current(f.out) else None
     try:
-        prepared = _prepare(f, ex, options, result, similar, candidates, method)
+        prepared = _prepare(f, ex, options, result, similar, candidates, method, record)
         t0 = time.perf_counter()
         db = _commit(f.out, *prepared, checkpoint=checkpoint, opened=opened)
         opened = None  # closed by the commit
@@ -2088,7 +2113,7 @@ def _known(f: _Folder, ex: Extraction) -> str | None:
 
 
 def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: AddResult, similar: Similar,
-             candidates: int = SIMILAR_CANDIDATES, method: str = "auto"
+             candidates: int = SIMILAR_CANDIDATES, method: str = "auto", record: dict | None = None
              ) -> tuple[str, list[tuple[Path, Path]], list]:
     """Everything an add of a document not in the graph yet (see ``_known``) writes, staged beside the
     folder's files: (document id, files, database statements)."""
@@ -2136,7 +2161,8 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
         diff = _diff_table(f, stem, delta.remove.get(stem, set()), delta.write.get(stem, {}))
         if diff is not None:
             s = staged[stem] = diff[0]
-            result.rows[stem] = [len(s.removed), len(s.written)]
+            was = result.rows.get(stem, [0, 0])  # summed over the documents of a batch
+            result.rows[stem] = [was[0] + len(s.removed), was[1] + len(s.written)]
             if _needs_bulk(s):
                 _stage_bulk(f, s)
     t0 = _tick(result, "tables", t0)
@@ -2149,6 +2175,11 @@ def _prepare(f: _Folder, ex: Extraction, options: BuildOptions | None, result: A
     pending = f.tables / PENDING_NAME
     _tmp(pending).write_bytes(raw)
     files = [(_tmp(pending), pending), _stage_summary(f, staged, ctx, len(ex.unplaced))]
+    if record is not None and (f.out / INPUTS_NAME).is_file():  # the documents a rebuild reads again
+        recorded = json.loads((f.out / INPUTS_NAME).read_text(encoding="utf-8"))
+        _tmp(f.out / INPUTS_NAME).write_text(inputs_text(recorded["documents"] + [record], recorded["rebuildable"]),
+                                             encoding="utf-8")
+        files.append((_tmp(f.out / INPUTS_NAME), f.out / INPUTS_NAME))
     idx_path = f.out / INDEX_NAME
     _save_index(_tmp(idx_path), index, _state_stamp(f.path("nodes_Task"), hashlib.sha1(raw).hexdigest()))
     files.append((_tmp(idx_path), idx_path))
@@ -2214,43 +2245,192 @@ def _fold_locked(out: Path) -> dict:
 # --------------------------------------------------------------------------- many documents
 
 
+# A batch of at least max(REBUILD_MIN_PLANS, REBUILD_SHARE x the plans in the build) new plans rebuilds the
+# folder instead. bench/bench_add_batch.py: one by one cost as much as a rebuild at ~14 plans on builds of 300
+# (0.6 s a plan, rebuild 11-16 s) and of 1,200 (1.7 s a plan, rebuild 20-37 s); at national size (one plan
+# 2.7-6.3 s, a rebuild 5-10 min) the same rule puts it at 50-200, hence the share.
+REBUILD_MIN_PLANS = 12
+REBUILD_SHARE = 0.005
+
+
+def rebuild_threshold(plans: int) -> int:
+    """The smallest batch that :func:`add_documents` adds to a build of ``plans`` plans by a rebuild."""
+    return max(REBUILD_MIN_PLANS, int(np.ceil(REBUILD_SHARE * plans)))
+
+
 def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: BuildOptions | None = None,
                   *, similar: Similar = "incremental", candidates: int = SIMILAR_CANDIDATES,
-                  method: str = "auto", checkpoint: bool | None = None, **extract_kw) -> AddResult:
+                  method: str = "auto", checkpoint: bool | None = None, rebuild: bool | None = None,
+                  progress=None, notice=None, **extract_kw) -> AddResult:
     """Add the documents in ``inputs`` (files or folders) to the built folder ``graph_dir``.
 
-    Files that fail to extract are reported in the result; the others are
-    added, one at a time in the build's order. See :func:`add_extraction`
-    for ``options``, ``similar``, ``candidates``, ``method`` and ``checkpoint``
-    (with True, the log is folded once, after the last document).
+    The documents are those :func:`mandategraph.loaders.inputs.find_documents`
+    finds; what it leaves out and what reading changed go to ``notice``, one
+    line each (and into :attr:`AddResult.notices`). Files that fail to
+    extract are reported in the result; the others are added, one at a time
+    in the build's order. See :func:`add_extraction` for ``options``,
+    ``similar``, ``candidates``, ``method`` and ``checkpoint`` (with True,
+    the log is folded once, after the last document).
+
+    A batch of at least :func:`rebuild_threshold` new plans (12, or 0.5 %
+    of the build's when more) is faster rebuilt: the folder is then built again
+    (:func:`mandategraph.graph.build.build_documents`, the build's recorded
+    options) from the documents its ``inputs.json`` records plus the new
+    ones, the same folder ``mandategraph build`` of all of them writes. That
+    needs every document of the graph recorded there and still on disk with
+    the same bytes; when not, the add says why in :attr:`AddResult.how`
+    (and to ``notice``) and adds one by one. ``rebuild`` True / False forces
+    either way (True still needs the record). ``progress`` gets
+    :class:`~mandategraph.graph.build.Progress` events: "extract" per file,
+    then "add" per document (or the build's stages when it rebuilds).
 
     Raises
     ------
     ReadError
-        ``graph_dir`` is not a built folder.
+        ``graph_dir`` is not a built folder, or ``inputs`` hold no document.
     """
     check_build(graph_dir)  # not an incomplete build
     _Folder(graph_dir).close()
-    with build_lock(graph_dir, shared=True):  # no build into the folder until the last document is in
-        return _add_documents(inputs, graph_dir, options, similar, candidates, method, checkpoint, **extract_kw)
-
-
-def _add_documents(inputs, graph_dir, options, similar, candidates, method, checkpoint, **extract_kw
-                   ) -> AddResult:
     result = AddResult()
-    extractions = []
+
+    def told(line: str) -> None:
+        result.notices.append(line)
+        if notice is not None:
+            notice(line)
+
+    names = [str(p) for p in inputs]
+    try:
+        paths = find_inputs(names, str(graph_dir), told)
+    except ReadError as exc:  # the build's wording, an add's outcome
+        raise ReadError(exc.path, exc.reason.replace("nothing was built", "nothing was added")) from None
+    out = Path(graph_dir)
+    plan = _rebuild_plan(out, paths, rebuild)
+    if plan is not None:
+        result.how = plan["how"]
+        told(plan["how"])
+        if plan["documents"] is not None:
+            return _rebuild(out, plan, paths, result, progress, told, extract_kw)
+    with build_lock(graph_dir, shared=True):  # no build into the folder until the last document is in
+        return _add_documents(paths, graph_dir, options, similar, candidates, method, checkpoint, result,
+                              progress, told, **extract_kw)
+
+
+def _graph_documents(out: Path) -> tuple[int, set[str]]:
+    """(documents in the graph, their checksums), the rows adds left pending included."""
+    f = _Folder(out)
+    try:
+        docs = f.table("nodes_Document")
+        return docs.num_rows, set(docs.column("checksum").to_pylist())
+    finally:
+        f.close()
+
+
+def _file_checksum(path: str) -> str | None:
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def _rebuild_plan(out: Path, paths: list, rebuild: bool | None) -> dict | None:
+    """None to add one by one without a word; else {"how": what to say, "documents": the recorded
+    documents to rebuild from (None: it cannot, add one by one), "new": the new files, "plans": n}."""
+    if rebuild is False:
+        return None
+    plans, checksums = _graph_documents(out)
+    sums = {str(p): _file_checksum(p) for p in paths}
+    new = [p for p in paths if sums[str(p)] is None or sums[str(p)] not in checksums]
+    need = rebuild_threshold(plans)
+    if rebuild is None and len(new) < need:
+        return None
+    size = f"adding {len(new):,} plan{'s' * (len(new) != 1)} to a build of {plans:,}"
+    why = "as asked" if rebuild else f"faster from {need:,} plans"
+    record = out / INPUTS_NAME
+    reason = None
+    documents = None
+    if not record.is_file():
+        reason = f"the build records no inputs ({INPUTS_NAME}; a build before this version)"
+    else:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        documents = data.get("documents", [])
+        if not data.get("rebuildable", False):
+            reason = "the build's extraction options are not recorded"
+        elif {d["checksum"] for d in documents} != checksums or len(documents) != plans:
+            reason = f"{INPUTS_NAME} does not record every document of the graph"
+        else:
+            for d in documents:
+                if not os.path.isfile(d["path"]):
+                    reason = f"{d['path']}, read by the build, is gone"
+                    break
+                if _file_checksum(d["path"]) != d["checksum"]:
+                    reason = f"{d['path']} changed since the build read it"
+                    break
+    if reason is not None:
+        return {"how": f"{size}: one by one, not rebuilding ({why}): {reason}", "documents": None}
+    return {"how": f"{size}: rebuilding ({why})", "documents": documents, "new": new, "plans": plans}
+
+
+def _summary_counts(out: Path) -> dict[str, int]:
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return {**{f"nodes_{k}": v for k, v in s["nodes"].items()}, **{f"edges_{k}": v for k, v in s["edges"].items()}}
+
+
+def _rebuild(out: Path, plan: dict, paths: list, result: AddResult, progress, notice, extract_kw) -> AddResult:
+    """The add as a build of the recorded documents and the new ones (see :func:`add_documents`)."""
+    from ..loaders.inputs import DocumentPath
+    from .build import build_documents
+
     t0 = time.perf_counter()
-    for path in expand_paths([str(p) for p in inputs]):
-        try:
-            extractions.append(extract_file(path, **extract_kw))
-        except MandateGraphError as exc:
-            result.errors.append((path, str(exc)))
+    recover(out)  # an add interrupted after its commit: finished, so that the counts before are its
+    before = _summary_counts(out)
+    f = _Folder(out)
+    try:
+        options = _options(None, _load_index(f))
+    finally:
+        f.close()
+    old = [(DocumentPath(d["path"], d["source"]), dict(d["options"] or {})) for d in plan["documents"]]
+    new_ids = {str(p) for p in plan["new"]}
+    unchanged = [p for p in paths if str(p) not in new_ids]
+    built = build_documents(old + [(p, dict(extract_kw)) for p in plan["new"]], out, options, progress, notice,
+                            names=[str(p) for p in paths])
+    result.rebuilt = True
+    checks = json.loads((out / INPUTS_NAME).read_text(encoding="utf-8"))["documents"]
+    by_path = {d["path"]: d["checksum"] for d in checks}
+    result.added = [document_id(by_path[os.path.abspath(str(p))]) for p in plan["new"]
+                    if os.path.abspath(str(p)) in by_path]
+    result.unchanged = [document_id(s) for p in unchanged if (s := _file_checksum(p))]
+    result.errors = list(built.errors)
+    after = _summary_counts(out)
+    result.counts = {k: [before.get(k, 0), after[k]] for k in after}
+    result.seconds["rebuild"] = round(time.perf_counter() - t0, 4)
+    return result
+
+
+def _add_documents(paths, graph_dir, options, similar, candidates, method, checkpoint, result: AddResult,
+                   progress=None, notice=None, **extract_kw) -> AddResult:
+    from .build import _extract_items
+
+    t0 = time.perf_counter()
+    extractions, errors, records = _extract_items([(p, dict(extract_kw)) for p in paths], 0, progress, notice)
+    result.errors += errors
     _tick(result, "extract", t0)
-    extractions.sort(key=lambda e: _order_key(e.meta.jurisdiction.code, e.meta.year, e.meta.source))
-    for n, ex in enumerate(extractions):
-        last = n == len(extractions) - 1
+    pairs = sorted(zip(extractions, records),
+                   key=lambda er: _order_key(er[0].meta.jurisdiction.code, er[0].meta.year, er[0].meta.source))
+    del extractions
+    n = len(pairs)
+    if progress is not None:
+        progress(Progress("add", 0, n))
+    for k, (ex, record) in enumerate(pairs, start=1):
+        last = k == n
         add_extraction(graph_dir, ex, options, result, similar=similar, candidates=candidates, method=method,
-                       checkpoint=checkpoint if last else (None if checkpoint else checkpoint))
+                       checkpoint=checkpoint if last else (None if checkpoint else checkpoint),
+                       record=record)
+        if progress is not None:
+            progress(Progress("add", k, n, ex.meta.source))
     if result.errors:
         _record_failures(Path(graph_dir), result.errors)
     return result

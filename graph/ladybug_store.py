@@ -145,7 +145,8 @@ def _fill_derived(nodes: dict[str, pd.DataFrame], edges: dict[str, pd.DataFrame]
         task[c] = [g.nodes[i][c] for i in task["id"]]
 
 
-def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> Path:
+def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path, *,
+                  progress: Callable[[int, int, str], None] | None = None) -> Path:
     """Write a graph (or a folder of node/edge tables) to a fresh LadybugDB file.
 
     The database is built beside the target under a temporary name and moved
@@ -159,6 +160,9 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
         tables are loaded.
     db_path : path
         The database file to write, usually ``OUT/graph.lbug``.
+    progress : callable, optional
+        Called with (tables loaded, tables, table name) as each table is
+        loaded, and (tables, tables, "CHECKPOINT") when the file is complete.
 
     Returns
     -------
@@ -182,7 +186,9 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
         conn = ladybug.Connection(db)
         try:
             create_schema(conn)
-            for name, props, edge, load in loads:
+            if progress:
+                progress(0, len(loads) + 1, "schema")
+            for k, (name, props, edge, load) in enumerate(loads, start=1):
                 data = load()  # one table in memory at a time
                 if isinstance(data, Path):
                     if pq.read_metadata(data).num_rows:
@@ -190,8 +196,12 @@ def write_ladybug(source: nx.MultiDiGraph | str | Path, db_path: str | Path) -> 
                 else:
                     _copy(conn, work, name, data, props, edge=edge)
                 fault_point("ladybug_copy")  # test hook (graph/folder.py): a build killed mid-load
+                if progress:
+                    progress(k, len(loads) + 1, name)
             # Fold the write-ahead log into the file so the one file is the database.
             _execute(conn, "CHECKPOINT")
+            if progress:
+                progress(len(loads) + 1, len(loads) + 1, "CHECKPOINT")
         finally:
             conn.close()
             db.close()

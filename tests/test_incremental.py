@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mandategraph.graph import incremental as inc
-from mandategraph.graph.build import BuildOptions, build
+from mandategraph.graph.build import BuildOptions, build, input_record
 from mandategraph.graph.incremental import AddResult, add_documents, recover, write_add_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,7 +271,8 @@ def _staged(out: Path, doc: Path):
     """What an add of ``doc`` writes, staged beside the folder's files (the add stopped before its commit)."""
     f = inc._Folder(out)
     try:
-        return inc._prepare(f, inc.extract_file(str(doc)), None, AddResult(), "incremental")
+        ex = inc.extract_file(str(doc))
+        return inc._prepare(f, ex, None, AddResult(), "incremental", record=input_record(doc, ex))
     finally:
         f.close()
 
