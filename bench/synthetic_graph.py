@@ -156,8 +156,9 @@ def synthetic_graph(n_tasks: int, seed: int = 0) -> nx.MultiDiGraph:
         for a, b in zip(ps, ps[1:]):
             for ta, tb in zip(by_plan[a], by_plan[b]):
                 if rng.random() < 0.5:
-                    g.add_edge(ta, tb, key="CONTINUES", type="CONTINUES", score=round(0.5 + rng.random() / 2, 3),
-                               **_prov())
+                    score = round(0.5 + rng.random() / 2, 3)
+                    g.add_edge(ta, tb, key="CONTINUES", type="CONTINUES", score=score, text_sim=score,
+                               evidence=f"text {score:.2f}", **_prov())
     # SIMILAR_TO: plans of one year in different jurisdictions share a template.
     by_year: dict[int, list[int]] = {}
     for p in by_plan:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -26,7 +27,8 @@ from .schema import edge_spec
 from .themes import load_scheme
 from .worker import Worker
 
-__all__ = ["LINK_TYPES", "Links", "link_tables", "add_links", "add_themes", "add_continuity", "task_refs"]
+__all__ = ["LINK_TYPES", "Links", "link_tables", "add_links", "add_themes", "add_continuity", "task_refs",
+           "mandate_units"]
 
 LINK_TYPES = ("IN_THEME", "DETAILS", "CONTINUES", "SIMILAR_TO")
 # Below this many tasks a second process costs more (~2 s to start and import) than it saves.
@@ -57,19 +59,52 @@ class _Tasks:
     documents: list[str]
     span_starts: list[int]
     span_ends: list[int]
+    sections: list[str] = field(default_factory=list)  # document|source|head of path ("" for none)
+    units: list[tuple[str, ...]] = field(default_factory=list)  # lead and assist unit ids (CONTINUES' evidence)
 
     @classmethod
-    def of(cls, g: nx.MultiDiGraph) -> "_Tasks":
+    def of(cls, g: nx.MultiDiGraph, units: Mapping[str, Sequence[str]] | None = None) -> "_Tasks":
         rows = sorted((n, d) for n, d in g.nodes(data=True) if d.get("label") == "Task")
+        units = units or {}
         return cls([n for n, _ in rows], [d["text"] for _, d in rows], [d["year"] for _, d in rows],
                    [d["jurisdiction"] for _, d in rows], [d["source"] for _, d in rows],
                    [d["document"] for _, d in rows], [d["span_start"] for _, d in rows],
-                   [d["span_end"] for _, d in rows])
+                   [d["span_end"] for _, d in rows],
+                   [_section(d) for _, d in rows], [tuple(units.get(n, ())) for n, _ in rows])
 
     def refs(self, texts: list[str] | None = None) -> list[TaskRef]:
         """The tasks as the linkers see them; ``texts`` in place of the tasks' own (their NFKC)."""
+        n = len(self.ids)
+        sections = self.sections or [""] * n
+        units = self.units or [()] * n
         return [TaskRef(*row) for row in zip(self.ids, self.texts if texts is None else texts, [y or None for y in self.years],
-                                             self.jurisdictions, self.sources)]
+                                             self.jurisdictions, self.sources, units, sections)]
+
+
+def _section(d: dict) -> str:
+    """The section key of a Task node's attributes: its document, source and head of path."""
+    path = d.get("path")
+    path = list(path) if path is not None else []
+    return f"{d.get('document', '')}|{d.get('source', '')}|{path[0]}" if path else ""
+
+
+def mandate_units(g: nx.MultiDiGraph | None = None, frames: Mapping[str, pd.DataFrame] | None = None
+                  ) -> dict[str, tuple[str, ...]]:
+    """Each task's lead and assist unit ids, from ``g``'s LEADS and ASSISTS edges or from their edge
+    ``frames`` (the build's :class:`~.edge_columns.EdgeColumns` frames): CONTINUES' unit evidence
+    (``link_tables(g, options, units=...)``). Group units (is_group) are left out where ``g`` knows them."""
+    out: dict[str, list[str]] = defaultdict(list)
+    if frames is not None:
+        for type_ in ("LEADS", "ASSISTS"):
+            df = frames.get(type_)
+            if df is not None:
+                for u, t in zip(df["source"], df["target"]):
+                    out[t].append(u)
+    if g is not None:
+        for u, t, k in g.edges(keys=True):
+            if k in ("LEADS", "ASSISTS") and not g.nodes[u].get("is_group"):
+                out[t].append(u)
+    return {t: tuple(dict.fromkeys(us)) for t, us in out.items()}
 
 
 def task_refs(g: nx.MultiDiGraph) -> list[TaskRef]:
@@ -92,9 +127,15 @@ def _frame(type_: str, tasks: _Tasks, source_pos: np.ndarray, target: list[str],
     return df if unique else df.drop_duplicates(["source", "target"], keep="last", ignore_index=True)
 
 
-def _link_frame(type_: str, tasks: _Tasks, index: dict[str, int], links: list[Link]) -> pd.DataFrame:
+def _link_frame(type_: str, tasks: _Tasks, index: dict[str, int], links: list[Link],
+                evidence: dict | None = None) -> pd.DataFrame:
+    extra = {}
+    if evidence is not None:  # CONTINUES: the text similarity and the evidence of each link
+        ev = [evidence[(x.source, x.target)] for x in links]
+        extra = {"text_sim": np.asarray([e.text_sim for e in ev], np.float64),
+                 "evidence": np.asarray([e.evidence for e in ev], dtype=object)}
     return _frame(type_, tasks, [index[x.source] for x in links], [x.target for x in links],
-                  [x.score for x in links])
+                  [x.score for x in links], **extra)
 
 
 def _theme_frame(tasks: _Tasks, scheme, texts: list[str] | None = None) -> pd.DataFrame:
@@ -214,28 +255,34 @@ def _continues_details(tasks: _Tasks, refs: list[TaskRef], index: dict[str, int]
     details = link_details_all({doc: ([t for t in ts if t.source == "prose"], [t for t in ts if t.source == "table"])
                                 for doc, ts in by_doc.items()}, options.details_threshold)
     out.edges["DETAILS"] = _link_frame("DETAILS", tasks, index, [x for doc in sorted(details) for x in details[doc]])
+    evidence: dict = {}
     continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative,
-                                   level=options.continues_level)
+                                   level=options.continues_level, evidence=evidence)
     statuses = []
     for jur in sorted(continues):
         # Status from CONTINUES alone: spreading it over DETAILS partners was measured
         # to lower its accuracy on the hand-matched seed pairs (0.76 → 0.67 for 2022).
         statuses += task_status(by_jy[jur], continues[jur])
     out.edges["CONTINUES"] = _link_frame("CONTINUES", tasks, index, [x for jur in sorted(continues)
-                                                                     for x in continues[jur]])
+                                                                     for x in continues[jur]], evidence)
     out.status = status_by_task(statuses)
     return out
 
 
-def link_tables(g: nx.MultiDiGraph, options, scheme=None, parallel_from: int = PARALLEL_FROM) -> Links:
+def link_tables(g: nx.MultiDiGraph, options, scheme=None, parallel_from: int = PARALLEL_FROM,
+                units: Mapping[str, Sequence[str]] | None = None) -> Links:
     """Link the tasks of ``g``: IN_THEME, DETAILS, CONTINUES, SIMILAR_TO and status, as frames.
 
     ``g`` only gains the Theme nodes (reference data the IN_THEME edges point to).
     ``parallel_from``: the number of tasks from which SIMILAR_TO runs in a second process.
+    ``units``: each task's lead and assist unit ids (:func:`mandate_units`), CONTINUES' unit
+    evidence; without them CONTINUES weighs the other evidence only. They are not read from ``g``
+    itself, so that a build whose mandates are edge frames and one whose mandates are edges give
+    the same links.
     """
     scheme = scheme or load_scheme()
     _add_theme_nodes(g, scheme)
-    tasks = _Tasks.of(g)
+    tasks = _Tasks.of(g, units)
     out = _continuity(tasks, options, parallel_from, scheme)
     out.edges = {t: out.edges[t] for t in LINK_TYPES}
     return out

@@ -197,7 +197,8 @@ EDGE_MAPS: dict[str, EdgeMap] = {m.type: m for m in (
     EdgeMap("IN_THEME", str(DCTERMS.subject), qualified=str(MG.ThemeAssignment),
             props=(*_SCORE, _p("triggers", MG.trigger, "zhs"))),
     EdgeMap("CITES", str(DCTERMS.references)),
-    EdgeMap("CONTINUES", str(MG.continues), qualified=str(MG.TaskLink), props=_SCORE),
+    EdgeMap("CONTINUES", str(MG.continues), qualified=str(MG.TaskLink),
+            props=(*_SCORE, _p("text_sim", MG.textSimilarity, "double"), _p("evidence", MG.linkEvidence, "zh"))),
     EdgeMap("SIMILAR_TO", str(MG.similarTo), qualified=str(MG.TaskLink), props=_SCORE),
     EdgeMap("DETAILS", str(MG.details), qualified=str(MG.TaskLink), props=_SCORE),
 )}

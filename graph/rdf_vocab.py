@@ -78,6 +78,8 @@ class MG(DefinedNamespace):
     evidence: URIRef
     impliesOthers: URIRef
     score: URIRef
+    textSimilarity: URIRef  # a CONTINUES link's text similarity (its score is the pair model's)
+    linkEvidence: URIRef  # a CONTINUES link's evidence, as a short text
     trigger: URIRef
 
     # provenance

@@ -68,7 +68,8 @@ def sample_graph() -> nx.MultiDiGraph:
     g.add_edge("T:wz2022:2", "Th:epidemic", key="IN_THEME", type="IN_THEME", score=1.0, triggers=["疫情防控"], **prov)
     g.add_node("I:1", label="Instrument", title="浙江省公共数据条例", **prov)
     g.add_edge("T:tz2022:1", "I:1", key="CITES", type="CITES", **{**prov, "document": "D:tz2022"})
-    g.add_edge("T:wz2019:1", "T:wz2022:1", key="CONTINUES", type="CONTINUES", score=0.61, **prov)
+    g.add_edge("T:wz2019:1", "T:wz2022:1", key="CONTINUES", type="CONTINUES", score=0.61, text_sim=0.42,
+               evidence="text 0.42 (best of earlier); phrases 公共数据开放; themes 1.00", **prov)
     g.add_edge("T:wz2022:1", "T:tz2022:1", key="SIMILAR_TO", type="SIMILAR_TO", score=0.83, **prov)
     add_derived(g)  # as a build does: chain_before/after/end, similar_jurisdictions
     return g

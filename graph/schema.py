@@ -77,8 +77,9 @@ EDGES: tuple[EdgeSpec, ...] = (
     EdgeSpec("IN_THEME", "Task", "Theme", {"score": DOUBLE, "triggers": STRINGS, **PROVENANCE},
              "A task is about a theme (score, trigger words)."),
     EdgeSpec("CITES", "Task", "Instrument", dict(PROVENANCE), "A task cites a law or policy."),
-    EdgeSpec("CONTINUES", "Task", "Task", dict(_SCORED),
-             "A task of year Y continues in a task of the same jurisdiction in a later year."),
+    EdgeSpec("CONTINUES", "Task", "Task", {"score": DOUBLE, "text_sim": DOUBLE, "evidence": STRING, **PROVENANCE},
+             "A task of year Y continues in a task of the same jurisdiction in a later year "
+             "(score: the pair model's; text_sim and evidence: why, graph/continuity_model.py)."),
     EdgeSpec("SIMILAR_TO", "Task", "Task", dict(_SCORED),
              "Tasks of different jurisdictions following one template."),
     EdgeSpec("DETAILS", "Task", "Task", dict(_SCORED),

@@ -69,7 +69,7 @@ def chain_graph() -> nx.MultiDiGraph:
     # 2019:2 -> 2024:3 skipping a year; 2022:2 -> 2024:3 joins it.
     for a, b, s in (("T:wz2022:1", "T:wz2024:1", 0.7), ("T:wz2022:1", "T:wz2024:2", 0.4),
                     ("T:wz2019:2", "T:wz2024:3", 0.5), ("T:wz2022:2", "T:wz2024:3", 0.55)):
-        g.add_edge(a, b, key="CONTINUES", type="CONTINUES", score=s, **prov)
+        g.add_edge(a, b, key="CONTINUES", type="CONTINUES", score=s, text_sim=s, evidence=f"text {s:.2f}", **prov)
     g.add_edge("T:tz2022:1", "T:wz2024:1", key="SIMILAR_TO", type="SIMILAR_TO", score=0.6, **prov)
     g.add_edge("T:wz2024:3", "Th:epidemic", key="IN_THEME", type="IN_THEME", score=0.8, triggers=["公共卫生"], **prov)
     g.add_edge("T:wz2024:2", "Th:open_data", key="IN_THEME", type="IN_THEME", score=1.0, triggers=["公共数据"], **prov)

@@ -114,7 +114,8 @@ def test_batches_cover_every_node_then_every_edge_once():
 
 def test_batch_rows_carry_the_schema_types():
     (batch,) = [b for b in write_batches(sample_graph()) if b.key == "rel:CONTINUES:0000"]
-    assert batch.rows == [{"source": "T:wz2019:1", "target": "T:wz2022:1", "score": 0.61, "document": "",
+    assert batch.rows == [{"source": "T:wz2019:1", "target": "T:wz2022:1", "score": 0.61, "text_sim": 0.42,
+                           "evidence": "text 0.42 (best of earlier); phrases 公共数据开放; themes 1.00", "document": "",
                            "span_start": 0, "span_end": 0}]
 
 

@@ -203,10 +203,13 @@ def test_themes_by_year(small):
 
 
 def test_task_status_between_two_years(small):
+    """Each task once per link (the linked task and the link's score), or once with its status alone."""
     assert rows("task_status", small, jurisdiction="温州市", from_year=2019, to_year=2022) == [
-        ("T:wz2019:1", 2019, "continued"), ("T:wz2022:2", 2022, "new"), ("T:wz2022:3", 2022, "new")]
+        ("T:wz2019:1", 2019, "continued", "T:wz2022:1", 0.61), ("T:wz2022:1", 2022, "continued", "T:wz2019:1", 0.61),
+        ("T:wz2022:2", 2022, "new", "", 0.0), ("T:wz2022:3", 2022, "new", "", 0.0)]
     assert rows("task_status", small, jurisdiction="温州市", from_year=2022, to_year=2024) == [
-        ("T:wz2022:1", 2022, "continued"), ("T:wz2022:2", 2022, "dropped"), ("T:wz2022:3", 2022, "dropped")]
+        ("T:wz2022:1", 2022, "continued", "T:wz2024:1", 0.7), ("T:wz2022:2", 2022, "dropped", "", 0.0),
+        ("T:wz2022:3", 2022, "dropped", "", 0.0), ("T:wz2024:1", 2024, "continued", "T:wz2022:1", 0.7)]
 
 
 def test_continued_chains(small):
@@ -272,7 +275,7 @@ def test_result_columns_are_the_agreed_ones(small):
         "jurisdiction_year_tasks": ["task_id", "marker", "role", "unit", "deadline"],
         "co_leads": ["unit_a", "unit_b", "shared"],
         "themes_by_year": ["jurisdiction", "year", "theme", "tasks"],
-        "task_status": ["task_id", "year", "status"],
+        "task_status": ["task_id", "year", "status", "other_task", "score"],
         "continued_chains": ["start_id", "end_id", "years"],
         "template_tasks": ["task_id", "jurisdiction", "similar_jurisdictions"],
         "tasks_without_lead": ["task_id", "jurisdiction", "year", "text"],
@@ -477,15 +480,19 @@ def _edges(g, kind):
 def test_task_status_matches_the_continues_edges(built):
     out, g, (jurisdiction, y1, y2) = built
     tasks = {n: d for n, d in g.nodes(data=True) if d["label"] == "Task" and d["jurisdiction"] == jurisdiction}
-    cont = [(u, v) for u, v in _edges(g, "CONTINUES") if u in tasks and v in tasks]
+    cont = [(u, v) for u, v in _edges(g, "CONTINUES") if u in tasks and v in tasks
+            and tasks[u]["year"] == y1 and tasks[v]["year"] == y2]
     expected = sorted(
-        [(t, y1, "continued" if any(u == t and tasks[v]["year"] == y2 for u, v in cont) else "dropped")
-         for t, d in tasks.items() if d["year"] == y1]
-        + [(t, y2, "new") for t, d in tasks.items()
-           if d["year"] == y2 and not any(v == t and tasks[u]["year"] == y1 for u, v in cont)],
-        key=lambda r: (r[1], r[2], r[0]))
-    assert rows("task_status", out, jurisdiction=jurisdiction, from_year=y1, to_year=y2) == expected
-    assert len([r for r in expected if r[1] == y1]) == sum(1 for d in tasks.values() if d["year"] == y1)
+        [(u, y1, "continued", v) for u, v in cont] + [(v, y2, "continued", u) for u, v in cont]
+        + [(t, y1, "dropped", "") for t, d in tasks.items() if d["year"] == y1 and not any(u == t for u, _ in cont)]
+        + [(t, y2, "new", "") for t, d in tasks.items() if d["year"] == y2 and not any(v == t for _, v in cont)],
+        key=lambda r: (r[1], r[2], r[0], r[3]))
+    got = rows("task_status", out, jurisdiction=jurisdiction, from_year=y1, to_year=y2)
+    assert [r[:4] for r in got] == expected
+    scores = {(u, v): d["score"] for u, v, k, d in g.edges(keys=True, data=True) if k == "CONTINUES"}
+    assert all(r[4] == pytest.approx(scores[(r[0], r[3]) if r[1] == y1 else (r[3], r[0])]) if r[3] else r[4] == 0
+               for r in got)
+    assert len({r[0] for r in expected if r[1] == y1}) == sum(1 for d in tasks.values() if d["year"] == y1)
 
 
 def test_themes_by_year_matches_the_in_theme_edges(built):
