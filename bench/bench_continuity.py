@@ -16,8 +16,16 @@ Prints figures (no asserts):
    assignment. Quality: precision against the seed origin, and the share of
    the brute-force links that blocking keeps.
 
-Run: ``.venv/bin/python bench/bench_continuity.py [--sizes 10000,100000,800000] [--exact 2500,5000,10000,20000]``
-(about ten minutes on 2 cores with the defaults; the 800k set needs ~8 GB).
+3. A generated corpus with realistic rewording (bench/corpus.py ``--rewrite``:
+   a share of plans rewritten from the year before, items merged and split,
+   sections regrouped), from its truth: the text similarity of its right
+   CONTINUES pairs beside 温州 2019 → 2022's hand pairs, and CONTINUES (apart
+   for rewritten and copied plans), SIMILAR_TO and DETAILS against its truth,
+   text only (before) and with the pair model.
+
+Run: ``.venv/bin/python bench/bench_continuity.py [--sizes 10000,100000,800000] [--exact 2500,5000,10000,20000] [--rewrite 0.5]``
+(about ten minutes on 2 cores with the defaults; the 800k set needs ~8 GB; ``--sizes "" --exact ""``
+runs the seed and generated sections only, about a minute).
 """
 from __future__ import annotations
 
@@ -151,14 +159,22 @@ def seed_scale() -> None:
 
     link_similar({"a": refs("rongxian_2019_work_plan"), "b": refs("wenzhou_2019_task_table")})  # warm imports
     assign_themes("政府公报")
-    print("== seed scale (hand pairs in tests/continuity/)")
+    print("== seed scale (hand pairs in tests/continuity/; the reconciled readings in tests/continuity/reconciled/)")
     for name, fn, pairs, sym in [
         ("CONTINUES 温州 2019→2022", lambda: link_continues(wenzhou_years()), "wenzhou_2019_2022.csv", False),
+        ("  reconciled pairs", lambda: link_continues(wenzhou_years()), "reconciled/wenzhou_2019_2022.csv", False),
+        ("CONTINUES text only (before)", lambda: link_continues(wenzhou_years(), model=False),
+         "wenzhou_2019_2022.csv", False),
+        ("  reconciled pairs", lambda: link_continues(wenzhou_years(), model=False),
+         "reconciled/wenzhou_2019_2022.csv", False),
         ("CONTINUES one_to_one", lambda: link_continues(wenzhou_years(), matching="one_to_one"),
          "wenzhou_2019_2022.csv", False),
         ("SIMILAR_TO 台州↔温州 2022", lambda: link_similar(
             {"台州市": refs("taizhou_2022_work_plan"), "温州市": refs("wenzhou_2022_work_plan")}),
          "taizhou_wenzhou_2022.csv", True),
+        ("  reconciled pairs", lambda: link_similar(
+            {"台州市": refs("taizhou_2022_work_plan"), "温州市": refs("wenzhou_2022_work_plan")}),
+         "reconciled/taizhou_wenzhou_2022.csv", True),
         ("SIMILAR_TO one_to_one", lambda: link_similar(
             {"台州市": refs("taizhou_2022_work_plan"), "温州市": refs("wenzhou_2022_work_plan")},
             matching="one_to_one"), "taizhou_wenzhou_2022.csv", True),
@@ -338,12 +354,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,800000")
     ap.add_argument("--exact", default="2500,5000,10000,20000", help="sizes for the brute-force baseline")
+    ap.add_argument("--rewrite", type=float, default=0.5,
+                    help="share of plans rewritten in the generated corpus (bench/corpus.py --rewrite)")
     ap.add_argument("--one", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one(args.one[0], int(args.one[1]))))
         return
     seed_scale()
+    generated_scale(args.rewrite)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     exact = [int(s) for s in args.exact.split(",") if s]
     print("\n== SIMILAR_TO on synthetic tasks: LSH blocking vs brute force (fresh process each)")
