@@ -11,6 +11,13 @@ and two tasks score either
   mass of the shorter one (1.0 when one restates a part of the other, as an
   annex row restates a sentence of a prose item).
 
+CONTINUES then scores each candidate pair with a pair model over more
+evidence than the text (key phrases, themes, section, units, instruments:
+:mod:`.continuity_model`), and links by an explicit rule (the text proposes,
+the evidence decides, an earlier task keeps only links near its best; see
+:func:`~.continuity_model.scored_pairs`); each link's evidence can be had
+(``evidence=``). ``model=False`` gives the text-only linker of before.
+
 Every linker keeps only pairs scoring at least a threshold, then *matches*
 them (:func:`match`): ``best`` keeps, for every task, its best counterpart on
 the other side; ``one_to_one`` gives each task at most one link per
@@ -158,6 +165,13 @@ class Defaults:
     give 0.955 / 0.961 and 0.985 / 0.951.
     SIMILAR_TO keeps at most ``similar_top_k`` best links per task (a task
     copied from a national template resembles one in nearly every plan).
+
+    With the pair model (the default for CONTINUES), ``continues_threshold``
+    is the least text similarity of a candidate pair and the relative and
+    level bars make the text's proposals; the model's own threshold and
+    margin (``data/continuity_model.json``) decide. On the hand pairs:
+    P 0.686 / R 0.800 (text only 0.649 / 0.833); on the reconciled pairs
+    0.725 / 0.714 (0.684 / 0.771).
     """
 
     continues_threshold: float = 0.15
