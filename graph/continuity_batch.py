@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .continuity import DEFAULTS, Link, Matching, TaskLike, _continues_model, _count_matrix, match
+from .continuity import DEFAULTS, Link, Matching, TaskLike, _continues_model, _count_matrix, _text_evidence, match
 
 __all__ = ["link_continues_all", "link_details_all"]
 
@@ -242,7 +242,10 @@ def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngra
     names = list(by_j)
     out: dict[str, list[Link]] = {name: [] for name in names}
     for k in keep:
-        out[names[jur_a[j[k]]]].append(Link(tasks[i[k]].id, tasks[j[k]].id, round(float(s[k]), 4)))
+        link = Link(tasks[i[k]].id, tasks[j[k]].id, round(float(s[k]), 4))
+        out[names[jur_a[j[k]]]].append(link)
+        if evidence is not None:  # text only: the text similarity is all the evidence
+            evidence[(link.source, link.target)] = _text_evidence(link.score)
     return out
 
 

@@ -208,3 +208,15 @@ def test_corpus_no_link_between_plans_without_pairs(corpus, a, b):
 def test_corpus_no_link_between_taishan_2019_and_2021(corpus):
     g, by_file = corpus
     assert _links_between(g, by_file, "401", "402") == []
+
+
+def test_text_only_links_carry_their_text_as_evidence():
+    """Without the model (model=False, or no model file) every link still has its evidence: the text."""
+    from mandategraph.graph.continuity_batch import link_continues_all
+
+    for fn in (lambda ev: link_continues(wenzhou_years(), model=False, evidence=ev),
+               lambda ev: link_continues_all({"温州市": wenzhou_years()}, model=False, evidence=ev)["温州市"]):
+        evidence: dict = {}
+        links = fn(evidence)
+        assert links and set(evidence) == {(l.source, l.target) for l in links}
+        assert all(evidence[(l.source, l.target)].text_sim == l.score for l in links)
