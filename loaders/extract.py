@@ -222,7 +222,10 @@ def _cell_kind(cell: str, persons: bool) -> str:
         r = read_slot(c, LEAD, None, persons)
         return bool(r.lead or r.assist) and r.understood
 
-    return cell_kind(cell, is_units, looks_like_deadline)
+    kind = cell_kind(cell, is_units, looks_like_deadline)
+    if kind == "units" and read_slot(cell, LEAD, None, persons).trailing > 5:
+        return "clause"  # units with what they are to do: a unit cell, or a requirement naming who
+    return kind
 
 
 def _outline_rank(cell: str) -> int:

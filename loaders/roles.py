@@ -65,13 +65,15 @@ _LEADING_NOISE = re.compile(r"^(?:由|请|另|并|及|和|其中|各项工作)")
 
 @dataclass
 class SlotReading:
-    """What one slot says: units by role, a deadline if it gives one, and
-    whether every clause of it was understood."""
+    """What one slot says: units by role, a deadline if it gives one, whether
+    every clause of it was understood, and how many words follow its role
+    phrases ("区司法局牵头区级规范性文件集中公开工作": a clause, not a bare list)."""
 
     lead: list[UnitRef] = field(default_factory=list)
     assist: list[UnitRef] = field(default_factory=list)
     deadline: str = ""
     understood: bool = True
+    trailing: int = 0
 
     def add(self, refs: list[UnitRef], role: str) -> None:
         target = self.lead if role == LEAD else self.assist
@@ -122,8 +124,9 @@ def _units(text: str, role_word: str, aliases, persons: bool = False) -> list[Un
     return refs
 
 
-def _role_split(segment: str) -> tuple[str, str, str, str] | None:
-    """``(units before, role word, role, units after 会同)`` of a clause with a role phrase."""
+def _role_split(segment: str) -> tuple[str, str, str, str, str] | None:
+    """``(units before, role word, role, units after 会同, words after)`` of a
+    clause with a role phrase."""
     m = _ROLE_PHRASE.search(segment)
     if not m:
         return None
@@ -133,7 +136,7 @@ def _role_split(segment: str) -> tuple[str, str, str, str] | None:
     t = _TOGETHER.search(before)
     if t:
         before, together = before[: t.start()], before[t.end():]
-    return before, m.group(0), role, together
+    return before, m.group(0), role, together, segment[m.end():]
 
 
 def read_slot(content: str, default_role: str = LEAD, aliases: Mapping[str, str] | None = None,
@@ -211,7 +214,8 @@ def _read_slot(content: str, default_role: str, aliases: Mapping[str, str] | Non
             continue
         split = _role_split(seg)
         if split is not None:
-            before, word, role, together = split
+            before, word, role, together, after = split
+            reading.trailing += len(clean_unit(after))
             lead_refs = _units(before, word, aliases, persons) if before.strip() else []
             if lead_refs is None:
                 reading.understood = False

@@ -249,7 +249,8 @@ _SHORT_LIMIT = 40
 
 
 def cell_kind(cell: str, is_units, is_deadline) -> str:
-    """What a cell holds: empty, number, deadline, units, heading, short or text.
+    """What a cell holds: empty, number, deadline, units, heading, short or text
+    (the caller may refine units into a clause).
 
     ``is_units`` and ``is_deadline`` are the slot grammar's and the deadline
     reader's tests (passed in, so this module stays below them).
@@ -271,10 +272,10 @@ def cell_kind(cell: str, is_units, is_deadline) -> str:
 _ACCEPTS = {
     "group": {"heading", "short"},
     "text": {"text", "heading", "short"},
-    "lead": {"units"},
-    "assist": {"units"},
+    "lead": {"units", "clause"},
+    "assist": {"units", "clause"},
     "deadline": {"deadline"},
-    "other": {"short", "text", "heading", "units", "deadline"},
+    "other": {"short", "text", "heading", "units", "clause", "deadline"},
     "number": set(),
 }
 
@@ -331,9 +332,9 @@ def assign_cells(cells: list[tuple[str, str, int, int, int]], roles: list[str], 
             continue
         if rec is None:
             rec, p = new(start, line), 0
-        q = next((c for c in range(p, len(roles)) if kind in _ACCEPTS.get(roles[c], ())), None)
-        if q is not None and roles[q] == "text" and kind == "text":
-            pass
+        q = next((c for c in range(p, len(roles)) if kind in _ACCEPTS.get(roles[c], ())
+                  # a clause naming units may also be a second text column's requirement (由拟稿科室负责提供…)
+                  or kind == "clause" and roles[c] == "text" and any(t in rec.cells for t in text_cols if t < c)), None)
         if q is None and kind == "text" and text_cols:
             t = text_cols[0]
             held = rec.cells.get(t, "")

@@ -17,8 +17,8 @@ import pytest
 # grammar (issue 20); the floors below sit just under what it reads now.
 FLOOR = 0.98  # (task, role, unit) F1
 FLOOR_BLIND = 0.98  # (task, unit) F1, roles ignored
-FLOOR_TASKS = 156  # gold tasks tied to a prediction (of 158)
-FLOOR_DEADLINES = 31  # gold deadlines found as written (of 33)
+FLOOR_TASKS = 157  # gold tasks tied to a prediction (of 158)
+FLOOR_DEADLINES = 32  # gold deadlines found as written (of 33)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
