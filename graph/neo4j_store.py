@@ -99,7 +99,7 @@ def edge_statement(spec: EdgeSpec) -> str:
     MATCH (a:Task {id: row.source})
     MATCH (b:Task {id: row.target})
     MERGE (a)-[r:CONTINUES]->(b)
-    SET r.score = row.score, r.document = row.document, r.span_start = row.span_start, r.span_end = row.span_end
+    SET r.score = row.score, r.text_sim = row.text_sim, r.evidence = row.evidence, r.document = row.document, r.span_start = row.span_start, r.span_end = row.span_end
     """
     sets = ", ".join(f"r.{p} = row.{p}" for p in spec.properties)
     return (f"UNWIND $rows AS row\nMATCH (a:{spec.source} {{id: row.source}})\n"
