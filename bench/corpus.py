@@ -21,7 +21,18 @@
     ``pipes`` (``|`` rows whose merged 类别 cell is left out on later rows),
     some with web page noise before the title.
 ``DIR/truth/documents.jsonl``
-    one line per document: file, jurisdiction, code, year, style, document id.
+    one line per document: file, jurisdiction, code, year, style, document id
+    (and ``rewritten``: true for a plan rewritten from the year before).
+
+``--rewrite R`` (default 0: the corpus of earlier versions, byte for byte)
+rewrites a share R of the plans from the year before as real plans are
+rewritten (温州 2019 → 2022): each continuing item's sentences said anew
+around their key phrase (another seed sentence naming it), titles and annex
+phrases too, some items merged with the next (lineage ``A+B``: both
+continue into it) or a clause split in two (``A~1``), a third of the items
+moved to other sections. The CONTINUES pairs into rewritten plans then have
+the text similarity 温州's hand pairs have (bench/bench_continuity.py prints
+both distributions).
 ``DIR/truth/tasks.jsonl``
     one line per task in document order: its expected graph id, source,
     path, marker, text, lead and assist units (``raw`` as written and
