@@ -15,6 +15,8 @@ prints that report. Inside a folder:
   and named, so a walk always ends;
 - two files with the same bytes are read once, the first in order, and the
   second is named as a duplicate.
+- a folder that cannot be listed (no permission, gone meanwhile) is named
+  as skipped with the reason.
 
 A file named directly is read whatever its name (the user asked for it),
 but a duplicate of one read before is still read once.
@@ -34,7 +36,7 @@ from typing import Iterable
 
 from ..errors import ReadError
 
-__all__ = ["DOCUMENT_SUFFIXES", "DocumentPath", "Found", "find_documents", "skip_reason"]
+__all__ = ["DOCUMENT_SUFFIXES", "DocumentPath", "Found", "file_checksum", "find_documents", "skip_reason"]
 
 DOCUMENT_SUFFIXES = (".txt", ".htm", ".html", ".docx")
 _LOOKED_FOR = ", ".join(DOCUMENT_SUFFIXES)
@@ -125,10 +127,16 @@ def _shown(path: str) -> str:
 def _walk(folder: str, found: Found, seen: set[str]) -> list[DocumentPath]:
     """The documents under ``folder`` (links followed, each real folder once); the rest into ``found``."""
     inside: set[str] = set()  # the folder's own tree, links not followed: read under its own name
-    for root, dirs, _ in os.walk(folder):
+    for root, dirs, _ in os.walk(folder, onerror=lambda exc: None):  # the walk below names what fails
         inside.add(os.path.realpath(root))
     out: list[DocumentPath] = []
-    for root, dirs, files in os.walk(folder, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:  # a folder that cannot be listed: named, not skipped silently
+        where = exc.filename if exc.filename is not None else folder
+        found.skipped.append((_shown(os.fsdecode(where)) + os.sep,
+                              f"folder cannot be read: {exc.strerror or exc}"))
+
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=unreadable):
         seen.add(os.path.realpath(root))
         keep = []
         for d in sorted(dirs):
@@ -200,10 +208,7 @@ def _read_once(files: list[DocumentPath], found: Found) -> list[DocumentPath]:
     out, first_of = [], {}
     for f, size in zip(files, stat):
         if size and sizes[size] > 1:
-            try:
-                digest = _checksum(f)
-            except OSError:
-                digest = None
+            digest = file_checksum(f)
             if digest is not None:
                 if digest in first_of:
                     found.duplicates.append((str(f), str(first_of[digest])))
@@ -213,9 +218,14 @@ def _read_once(files: list[DocumentPath], found: Found) -> list[DocumentPath]:
     return out
 
 
-def _checksum(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def file_checksum(path: str | Path) -> str | None:
+    """The SHA-256 of the file's bytes (hex), the checksum a document's id comes from; None when it
+    cannot be read (missing, a folder, no permission)."""
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except OSError:
+        return None
