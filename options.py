@@ -88,8 +88,9 @@ graph_option = click.option("--graph", "graph_dir", default=DEFAULT_GRAPH, show_
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 allow_external_option = click.option(
     "--allow-external", is_flag=True,
-    help="Let the query read files outside the build folder or fetch URLs (Cypher LOAD FROM, COPY, ATTACH, "
-         "INSTALL; SPARQL SERVICE). Refused by default.")
+    help="Let the query read or write files outside the build folder or fetch URLs (Cypher LOAD FROM / "
+         "COPY FROM of other files, COPY TO, EXPORT/IMPORT DATABASE, ATTACH, INSTALL, UNINSTALL, LOAD "
+         "EXTENSION, CALL home_directory/file_search_path; SPARQL SERVICE). Refused by default.")
 
 
 def out_option(**kw):
@@ -106,27 +107,9 @@ param_option = click.option("--param", "-p", "params", multiple=True, metavar="K
                                  "(-p code:str=007, -p ids:json=[1,2]); without it, a library query's own "
                                  "parameter type, else integers and decimals are numbers.")
 
-_INT64 = (-(1 << 63), (1 << 63) - 1)
 _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)")
 TYPES = ("int", "float", "str", "json")
-
-
-def _check_ints(key: str, value, hint: str = ""):
-    from .errors import QueryError
-
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
-        raise QueryError(f"--param {key}: {value} is outside the 64-bit integer range "
-                         f"({_INT64[0]}..{_INT64[1]}){hint}")
-    if isinstance(value, list):
-        for v in value:
-            _check_ints(key, v, hint)
-    if isinstance(value, dict):
-        for v in value.values():
-            _check_ints(key, v, hint)
-    return value
 
 
 def _convert(key: str, type_: str, text: str, hint: str = ""):
@@ -144,7 +127,9 @@ def _convert(key: str, type_: str, text: str, hint: str = ""):
     except ValueError as exc:
         what = f"JSON ({exc})" if type_ == "json" else f"a{'n' if type_ == 'int' else ''} {type_}"
         raise QueryError(f"--param {key}: {text!r} is not {what}") from None
-    return _check_ints(key, value, hint)
+    from .queries.library import check_int64
+
+    return check_int64(value, f"--param {key}", hint)
 
 
 def parse_params(pairs: tuple[str, ...], types: dict[str, str] | None = None) -> dict:

@@ -30,7 +30,7 @@ from typing import Any, Callable
 from ..errors import QueryError, UnknownNameError
 
 __all__ = ["Param", "Query", "list_queries", "get_query", "bind_params", "run_query", "register_store",
-           "QuerySession", "default_session", "STORES", "LANGUAGES"]
+           "QuerySession", "default_session", "STORES", "LANGUAGES", "check_int64", "INT64"]
 
 LANGUAGES = {"cypher": ("cypher", "//"), "sparql": ("sparql", "#")}  # language -> (suffix, comment mark)
 
@@ -159,10 +159,42 @@ def bind_params(query: Query, params: dict[str, Any] | None) -> dict[str, Any]:
             out[p.name] = {"str": str, "int": int, "float": float}[p.type](value)
         except (ValueError, TypeError, OverflowError):
             raise QueryError(f"query {query.name}: parameter {p.name} must be {p.type}, got {value!r}") from None
-        if p.type == "int" and not -(1 << 63) <= out[p.name] < (1 << 63):
-            raise QueryError(f"query {query.name}: parameter {p.name} is outside the 64-bit integer range, "
-                             f"got {value!r}")
+        if p.type == "int":
+            check_int64(out[p.name], f"query {query.name}: parameter {p.name}")
     return out
+
+
+INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def check_int64(value: Any, what: str, hint: str = "") -> Any:
+    """``value``, when every integer in it (in its lists and mappings too) fits 64 bits.
+
+    The one range check of parameters, for ``--param`` and for library queries.
+
+    >>> check_int64([1, {"a": 2}], "--param x")
+    [1, {'a': 2}]
+    >>> check_int64(1 << 63, "--param x")
+    Traceback (most recent call last):
+    ...
+    mandategraph.errors.QueryError: --param x: 9223372036854775808 is outside the 64-bit integer range (-9223372036854775808..9223372036854775807)
+
+    Raises
+    ------
+    QueryError
+        Naming ``what`` and the range, then ``hint``.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        raise QueryError(f"{what}: {value} is outside the 64-bit integer range ({INT64[0]}..{INT64[1]}){hint}")
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            check_int64(v, what, hint)
+    if isinstance(value, dict):
+        for v in value.values():
+            check_int64(v, what, hint)
+    return value
 
 
 # A store answers query texts in its language on a built graph folder.
