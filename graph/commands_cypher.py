@@ -102,8 +102,11 @@ def cypher(statement, graph_dir, params, fmt, allow_external):
     """Run a Cypher QUERY on the built graph's embedded database (LadybugDB).
 
     Parameters are written $name in the query and given with --param name=value
-    (or name:str=value, name:int=…, name:json=…). LOAD FROM / COPY of files
-    outside GRAPH, ATTACH and INSTALL are refused without --allow-external.
+    (or name:str=value, name:int=…, name:json=…); they are bound, not pasted
+    into the text. Without --allow-external, LOAD FROM / COPY … FROM of
+    anything but files inside GRAPH, COPY … TO, EXPORT / IMPORT DATABASE,
+    ATTACH, INSTALL, UNINSTALL, LOAD EXTENSION and CALL home_directory /
+    file_search_path are refused, wherever they stand (after PROFILE too).
 
     \b
     Example:

@@ -205,8 +205,9 @@ def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, au
     """Run a SPARQL QUERY (SELECT or ASK) on the built graph's embedded store, or on an endpoint.
 
     QUERY is the text, or @FILE to read it from a file. Parameters are written
-    $name and given with --param name=value (or name:str=value, …). On the
-    embedded store a SERVICE clause is refused without --allow-external.
+    $name and given with --param name=value (or name:str=value, …); a $name
+    in a string, an IRI or a comment stays as written. On the embedded store
+    a SERVICE clause is refused without --allow-external.
 
     \b
     Example:
@@ -214,7 +215,8 @@ def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, au
         SELECT ?year (COUNT(*) AS ?tasks) WHERE { ?t a mg:Task ; mg:year ?year } GROUP BY ?year"
     """
     from .commands_cypher import format_rows
-    from .sparql_store import run_sparql, substitute
+    from .guard import check_sparql, substitute_sparql
+    from .sparql_store import run_sparql
 
     if statement.startswith("@"):
         try:
@@ -222,18 +224,19 @@ def sparql(statement, graph_dir, endpoint, graph_iri, params, user, password, au
         except OSError as exc:
             raise click.BadParameter(f"cannot read {statement[1:]}: {exc.strerror}", param_hint="QUERY") from None
     values = parse_params(params)
+    # $name outside strings, IRIs and comments becomes an escaped literal; the
+    # text that runs (not the one typed) is what the guard checks.
+    statement = substitute_sparql(statement, values)
     if endpoint:
         from .sparql_server import query_endpoint
 
-        columns, rows = query_endpoint(endpoint, substitute(statement, values), default_graph=graph_iri,
+        columns, rows = query_endpoint(endpoint, statement, default_graph=graph_iri,
                                        auth=_auth(user, password, auth_scheme))
     else:
         if not allow_external:
-            from .guard import check_sparql
-
             check_sparql(statement)
         announce_store_load(graph_dir)
-        columns, rows = run_sparql(graph_dir, statement, values)
+        columns, rows = run_sparql(graph_dir, statement, {})  # substituted already
     click.echo(format_rows(columns, rows, fmt))
 
 
