@@ -8,6 +8,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,10 +22,10 @@ from mandategraph.options import YEARS, check_jurisdiction, parse_params
 RONGXIAN = Path(__file__).resolve().parent.parent / "data" / "documents" / "rongxian_2019_work_plan.txt"
 
 
-def run_main(*args, cwd=None):
+def run_main(*args, cwd=None, env=None):
     """The installed entry point in a fresh process, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "mandategraph", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+                          timeout=120, cwd=cwd, env=None if env is None else {**os.environ, **env})
 
 
 def one_error_line(proc) -> str:
@@ -110,6 +113,12 @@ def test_typed_parameters():
                 ("n:json=[1, 99999999999999999999999]",)):
         with pytest.raises(QueryError):
             parse_params(bad)
+    # One range check (queries.library.check_int64) for --param and for a library query's parameters.
+    from mandategraph.queries.library import bind_params, get_query
+
+    with pytest.raises(QueryError, match="parameter limit: 9223372036854775808 is outside the 64-bit integer range"):
+        bind_params(get_query("unit_load"), {"limit": 1 << 63})
+    assert bind_params(get_query("unit_load"), {"limit": (1 << 63) - 1})["limit"] == (1 << 63) - 1
 
 
 def test_typed_parameters_at_the_command_line(build_copy):
@@ -173,6 +182,76 @@ def test_sparql_service_is_refused_unless_allowed(build_copy):
     proc = run_main("sparql", "--graph", build_copy, "-f", "csv",
                     'SELECT ?s WHERE { BIND("SERVICE <http://example.org/>" AS ?s) } # SERVICE <http://x>')
     assert proc.returncode == 0 and "SERVICE <http://example.org/>" in proc.stdout, proc.stderr
+
+
+def test_cypher_bypasses_found_in_review_are_refused(build_copy, tmp_path):
+    """PROFILE before COPY … TO, a LOAD inside a COPY, and ~ in a path: refused, and nothing is written."""
+    written = tmp_path / "x.csv"
+    inside = build_copy / "in.csv"
+    inside.write_text("a\n1\n", encoding="utf-8")
+    for q in (f"PROFILE COPY (MATCH (t:Task) RETURN t.id) TO '{written}'",
+              f"explain /* c */ COPY (MATCH (t:Task) RETURN t.id) TO '{written}'",
+              f"COPY (LOAD FROM '{inside}' RETURN *) TO '{written}'",
+              "PROFILE INSTALL httpfs", f"PROFILE ATTACH '{tmp_path / 'x.lbug'}' AS x"):
+        line = one_error_line(run_main("cypher", q, "--graph", build_copy))
+        assert "outside the build folder" in line and "--allow-external" in line, q
+        assert not written.exists(), q
+    (tmp_path / "s.csv").write_text("a,b\n1,secret\n", encoding="utf-8")
+    line = one_error_line(run_main("cypher", "LOAD FROM '~/s.csv' (header=true) RETURN b", "--graph", build_copy,
+                                   env={"HOME": str(tmp_path)}))
+    assert "LOAD FROM '~/s.csv'" in line
+    # Still allowed: PROFILE of a plain query, and a LOAD FROM of the build's own files.
+    proc = run_main("cypher", "PROFILE MATCH (t:Task) RETURN count(*) AS n", "--graph", build_copy)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_main("cypher", f"EXPLAIN LOAD FROM '{inside}' RETURN *", "--graph", build_copy)
+    assert proc.returncode == 0, proc.stderr
+
+
+@contextmanager
+def recording_endpoint():
+    """A SPARQL "endpoint" on 127.0.0.1 that only records the requests it gets (and answers 500)."""
+    calls: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's names
+            calls.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *_args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    server.timeout = 5
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql", calls
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_sparql_service_hidden_by_a_string_or_a_parameter_is_refused(build_copy):
+    with recording_endpoint() as (url, calls):
+        service = f"SERVICE <{url}> {{ ?a ?b ?c }}"
+        hidden = "SELECT * WHERE { BIND('''x\\'''' AS ?z) " + service + " BIND('y' AS ?w) }"
+        line = one_error_line(run_main("sparql", hidden, "--graph", build_copy))
+        assert f"SERVICE <{url}>" in line and "--allow-external" in line
+        # A parameter in a string is not replaced; as a variable it becomes one escaped literal.
+        # (Pasted into the string, the value below made the query `{ ?s ?p "" } SERVICE <…> {…} { "" }`.)
+        for text in ('SELECT * WHERE { ?s ?p "$x" } LIMIT 1', "SELECT ?o WHERE { BIND($x AS ?o) }"):
+            proc = run_main("sparql", text, "-p", f"x=}} {service} {{", "--graph", build_copy, "-f", "csv")
+            assert proc.returncode == 0, proc.stderr
+        assert calls == []
+        # The test would see a request: with --allow-external the SERVICE is run.
+        proc = run_main("sparql", "--allow-external", hidden, "--graph", build_copy)
+        assert proc.returncode == 1 and calls, proc.stderr
+    proc = run_main("sparql", "SELECT ?o WHERE { BIND('''it's''' AS ?o) }", "--graph", build_copy, "-f", "csv")
+    assert proc.returncode == 0 and proc.stdout.split("\n")[1] == "it's", proc.stderr
 
 
 # ---------------------------------------------------------------- 5. a fast --help
