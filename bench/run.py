@@ -169,6 +169,7 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     from mandategraph.graph.build import (BuildOptions, build_core, extract_all, link_core, write_extractions,
                                           write_graph, write_stores)
     from mandategraph.graph.edge_columns import EdgeColumns
+    from mandategraph.graph.folder import writing
     from mandategraph.graph.summary import EdgeFacts, Extracted
     from mandategraph.graph.tables import write_edge_tables
 
@@ -213,7 +214,9 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     st.run("write", write_graph, g, extracted, errors, out, framed, release=True, written=written)
     del g, framed
     gc.collect()
-    st.run("write", write_stores, out, options, frequencies)
+    # The build's own reads of the folder it is writing (the database load) pass its completeness check.
+    with writing(out):
+        st.run("write", write_stores, out, options, frequencies)
     # As `build` then `export rdf`: the export reads the folder's tables, with no graph in memory.
     rdf = {}
     try:
