@@ -38,13 +38,19 @@ DEFAULTS = {"continues_threshold": 0.15, "similar_threshold": 0.35, "details_thr
 @click.option("--quiet", "-q", is_flag=True,
               help="Print only the totals (documents, nodes, edges) on stdout and only errors on stderr: "
                    "no progress, no notices of files left out, no list per jurisdiction and year.")
+@click.option("--force", is_flag=True,
+              help="Replace --out even when it is not a build, or holds files that neither a build nor "
+                   "mandategraph's commands write there (without it, the build refuses and names them).")
 def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshold, details_threshold,
-          continues_relative, continues_level, similar_top_k, workers, quiet):
+          continues_relative, continues_level, similar_top_k, workers, quiet, force):
     """Extract every document in INPUTS (files or folders) and build the graph in --out.
 
     The build is written beside --out and replaces it whole once complete (a
-    killed build leaves the old one); a second build or an add into the same
-    folder meanwhile is refused. Files left out of a folder (not documents,
+    killed build leaves the old one), with what other commands wrote into it
+    (rdf/, report/, answers/, sparql.oxigraph/, plots/); a second build or an
+    add into the same folder meanwhile is refused. A non-empty --out that is
+    not a build, or a build holding anything else, is refused with what
+    would be deleted, unless --force. Files left out of a folder (not documents,
     hidden, the same content as another) and what reading changed (control
     characters blanked) are named on stderr, and a progress bar per stage is
     drawn there when it is a terminal, unless -q. The summary lists the tasks
@@ -57,7 +63,7 @@ def build(inputs, out, jurisdiction, year, continues_threshold, similar_threshol
                            continues_relative=continues_relative, continues_level=continues_level,
                            similar_top_k=similar_top_k or None)
     with StageBars.for_cli(quiet) as bars:
-        result = build_folder(inputs, out, options, bars.progress, bars.notice,
+        result = build_folder(inputs, out, options, bars.progress, bars.notice, force=force,
                               jurisdiction=jurisdiction, year=year)
     click.echo(format_summary(result.summary, totals_only=quiet))
     if not quiet:

@@ -17,7 +17,14 @@ instead from :func:`rebuild_threshold` new plans: the folder is built again
 from the documents its ``inputs.json`` records (written by the build, each
 add appending its documents in the same commit) plus the new ones, which is
 the folder ``build`` of all of them writes. When the record is missing or a
-recorded document is gone or changed, it says so and adds one by one.
+recorded document is gone or changed, or the folder holds a file neither a
+build nor a mandategraph command writes there, it says so and adds one by
+one; so it does when a recorded document fails to extract during the
+rebuild (nothing is swapped in). The rebuild holds the folder's build lock
+(exclusive) from reading what to rebuild to the swap: an add running
+meanwhile makes it refuse at once, and no add commits in between. Like any
+build it replaces the folder whole, the outputs of other commands in it
+(``rdf/``, ``report/``, …) included, and names those it removed.
 
 How a build decides a row, and how an add repeats it
 ----------------------------------------------------
@@ -150,6 +157,7 @@ from numba import njit
 
 from ..errors import ReadError
 from ..loaders.extract import extract_file  # noqa: F401  (callers extract with it: add_extraction)
+from ..loaders.inputs import file_checksum
 from ..loaders.model import Extraction
 from .build import INPUTS_NAME, BuildOptions, Progress, find_inputs, inputs_text, link_graph
 from .continuity import NGRAM_BITS
@@ -157,7 +165,7 @@ from .documents import add_document
 from .ids import document_id
 from .mandates import add_mandates
 from .schema import EDGES, NODES, STRINGS, edge_spec, node_spec
-from .folder import build_lock, check_build
+from .folder import being_written, build_lock, check_build, derived_entries, foreign_entries, is_staged
 from .tables import PENDING_NAME, _csv_ready, default_value, edge_frames, node_frames, not_built, parquet_options
 from .tfidf import document_frequency, smooth_idf, weigh
 from .themes import FALLBACK_THEME
@@ -2057,9 +2065,7 @@ def _locked(out: Path):
 
 def _being_built(out: Path) -> bool:
     """``out`` is a staging folder (the build writing it holds the lock of its target)."""
-    from .folder import _being_written, _is_staged
-
-    return _being_written(out) or _is_staged(Path(out))
+    return being_written(out) or is_staged(Path(out))
 
 
 def _add_locked(folder, ex: Extraction, options, result: AddResult, similar: Similar, candidates: int,
@@ -2278,8 +2284,14 @@ def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: 
     options) from the documents its ``inputs.json`` records plus the new
     ones, the same folder ``mandategraph build`` of all of them writes. That
     needs every document of the graph recorded there and still on disk with
-    the same bytes; when not, the add says why in :attr:`AddResult.how`
-    (and to ``notice``) and adds one by one. ``rebuild`` True / False forces
+    the same bytes, and nothing in the folder but what builds and
+    mandategraph's commands write; when not, the add says why in
+    :attr:`AddResult.how` (and to ``notice``) and adds one by one, as it
+    does when a recorded document fails to extract during the rebuild. The
+    plan and the rebuild run under the folder's build lock, exclusive
+    (:class:`~mandategraph.graph.folder.BusyError` at once when another add
+    holds the folder); the outputs of other commands the rebuild removes
+    (``rdf/``, ``report/``, …) are named to ``notice``. ``rebuild`` True / False forces
     either way (True still needs the record). ``progress`` gets
     :class:`~mandategraph.graph.build.Progress` events: "extract" per file,
     then "add" per document (or the build's stages when it rebuilds).
@@ -2304,12 +2316,20 @@ def add_documents(inputs: Iterable[str | Path], graph_dir: str | Path, options: 
     except ReadError as exc:  # the build's wording, an add's outcome
         raise ReadError(exc.path, exc.reason.replace("nothing was built", "nothing was added")) from None
     out = Path(graph_dir)
-    plan = _rebuild_plan(out, paths, rebuild)
-    if plan is not None:
-        result.how = plan["how"]
-        told(plan["how"])
-        if plan["documents"] is not None:
-            return _rebuild(out, plan, paths, result, progress, told, extract_kw)
+    if rebuild or (rebuild is None and _worth_rebuilding(out, paths)):
+        # The plan is read, and the folder rebuilt, under the build lock (exclusive): no add commits between
+        # the two (its document would be lost), and none is between its journal and its commit (recover
+        # would undo it).
+        with build_lock(out, label=str(graph_dir)):
+            recover(out)  # an add interrupted after its commit: finished, so that the record and counts have it
+            plan = _rebuild_plan(out, paths, rebuild)
+            if plan is not None:
+                result.how = plan["how"]
+                told(plan["how"])
+                if plan["documents"] is not None:
+                    done = _rebuild_locked(out, plan, paths, result, progress, told, extract_kw)
+                    if done is not None:
+                        return done
     with build_lock(graph_dir, shared=True):  # no build into the folder until the last document is in
         return _add_documents(paths, graph_dir, options, similar, candidates, method, checkpoint, result,
                               progress, told, **extract_kw)
@@ -2325,24 +2345,22 @@ def _graph_documents(out: Path) -> tuple[int, set[str]]:
         f.close()
 
 
-def _file_checksum(path: str) -> str | None:
-    try:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except OSError:
-        return None
+def _worth_rebuilding(out: Path, paths: list) -> bool:
+    """Whether ``paths`` hold :func:`rebuild_threshold` plans not in the graph: asked before taking the
+    lock, so that small adds wait for one another as usual (:func:`_rebuild_plan` asks again under it)."""
+    plans, checksums = _graph_documents(out)
+    new = sum(1 for p in paths if (c := file_checksum(p)) is None or c not in checksums)
+    return new >= rebuild_threshold(plans)
 
 
 def _rebuild_plan(out: Path, paths: list, rebuild: bool | None) -> dict | None:
     """None to add one by one without a word; else {"how": what to say, "documents": the recorded
-    documents to rebuild from (None: it cannot, add one by one), "new": the new files, "plans": n}."""
+    documents to rebuild from (None: it cannot, add one by one), "new": the new files, "plans": n}.
+    Call it holding the folder's build lock (exclusive), as :func:`_rebuild_locked`."""
     if rebuild is False:
         return None
     plans, checksums = _graph_documents(out)
-    sums = {str(p): _file_checksum(p) for p in paths}
+    sums = {str(p): file_checksum(p) for p in paths}
     new = [p for p in paths if sums[str(p)] is None or sums[str(p)] not in checksums]
     need = rebuild_threshold(plans)
     if rebuild is None and len(new) < need:
@@ -2366,9 +2384,14 @@ def _rebuild_plan(out: Path, paths: list, rebuild: bool | None) -> dict | None:
                 if not os.path.isfile(d["path"]):
                     reason = f"{d['path']}, read by the build, is gone"
                     break
-                if _file_checksum(d["path"]) != d["checksum"]:
+                if file_checksum(d["path"]) != d["checksum"]:
                     reason = f"{d['path']} changed since the build read it"
                     break
+    if reason is None:
+        foreign = foreign_entries(out)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+            reason = f"the folder holds what a build does not write, which a rebuild would delete: {shown}"
     if reason is not None:
         return {"how": f"{size}: one by one, not rebuilding ({why}): {reason}", "documents": None}
     return {"how": f"{size}: rebuilding ({why})", "documents": documents, "new": new, "plans": plans}
@@ -2379,14 +2402,17 @@ def _summary_counts(out: Path) -> dict[str, int]:
     return {**{f"nodes_{k}": v for k, v in s["nodes"].items()}, **{f"edges_{k}": v for k, v in s["edges"].items()}}
 
 
-def _rebuild(out: Path, plan: dict, paths: list, result: AddResult, progress, notice, extract_kw) -> AddResult:
-    """The add as a build of the recorded documents and the new ones (see :func:`add_documents`)."""
+def _rebuild_locked(out: Path, plan: dict, paths: list, result: AddResult, progress, notice, extract_kw
+                    ) -> AddResult | None:
+    """The add as a build of the recorded documents and the new ones (see :func:`add_documents`), the
+    caller holding the folder's build lock (exclusive) since it read ``plan``. None when a recorded
+    document failed to extract: nothing was replaced, and the caller adds one by one."""
     from ..loaders.inputs import DocumentPath
-    from .build import build_documents
+    from .build import RequiredFailed, build_documents_locked
 
     t0 = time.perf_counter()
-    recover(out)  # an add interrupted after its commit: finished, so that the counts before are its
     before = _summary_counts(out)
+    derived = derived_entries(out)
     f = _Folder(out)
     try:
         options = _options(None, _load_index(f))
@@ -2395,14 +2421,27 @@ def _rebuild(out: Path, plan: dict, paths: list, result: AddResult, progress, no
     old = [(DocumentPath(d["path"], d["source"]), dict(d["options"] or {})) for d in plan["documents"]]
     new_ids = {str(p) for p in plan["new"]}
     unchanged = [p for p in paths if str(p) not in new_ids]
-    built = build_documents(old + [(p, dict(extract_kw)) for p in plan["new"]], out, options, progress, notice,
-                            names=[str(p) for p in paths])
+    try:
+        built = build_documents_locked(old + [(p, dict(extract_kw)) for p in plan["new"]], out, options, progress,
+                                       notice, names=[str(p) for p in paths],
+                                       required=[str(p) for p, _ in old])
+    except RequiredFailed as exc:  # the rebuilt graph would lack it: keep the folder, add one by one
+        path, msg = exc.failed[0]
+        more = f" (and {len(exc.failed) - 1} more)" if len(exc.failed) > 1 else ""
+        result.how = (f"{result.how}; stopped: {path}, read by the build, failed to extract{more} ({msg}): "
+                      "adding one by one")
+        notice(f"not rebuilding: {path}, read by the build, failed to extract{more} ({msg}); the folder was "
+               "left as it was; adding one by one")
+        return None
+    if derived:
+        notice(f"the rebuild removed {', '.join(derived)} (written from the old build by other commands: "
+               "run them again)")
     result.rebuilt = True
     checks = json.loads((out / INPUTS_NAME).read_text(encoding="utf-8"))["documents"]
     by_path = {d["path"]: d["checksum"] for d in checks}
     result.added = [document_id(by_path[os.path.abspath(str(p))]) for p in plan["new"]
                     if os.path.abspath(str(p)) in by_path]
-    result.unchanged = [document_id(s) for p in unchanged if (s := _file_checksum(p))]
+    result.unchanged = [document_id(s) for p in unchanged if (s := file_checksum(p))]
     result.errors = list(built.errors)
     after = _summary_counts(out)
     result.counts = {k: [before.get(k, 0), after[k]] for k in after}
@@ -2412,10 +2451,10 @@ def _rebuild(out: Path, plan: dict, paths: list, result: AddResult, progress, no
 
 def _add_documents(paths, graph_dir, options, similar, candidates, method, checkpoint, result: AddResult,
                    progress=None, notice=None, **extract_kw) -> AddResult:
-    from .build import _extract_items
+    from .build import extract_items
 
     t0 = time.perf_counter()
-    extractions, errors, records = _extract_items([(p, dict(extract_kw)) for p in paths], 0, progress, notice)
+    extractions, errors, records = extract_items([(p, dict(extract_kw)) for p in paths], 0, progress, notice)
     result.errors += errors
     _tick(result, "extract", t0)
     pairs = sorted(zip(extractions, records),

@@ -21,7 +21,9 @@ import pytest
 from mandategraph.errors import ReadError
 from mandategraph.graph.build import build
 from mandategraph.graph.tables import load_graph
-from mandategraph.graph.folder import FAULT_ENV, FAULT_STAGES, MARKER, aside_path, build_lock, lock_path, staging_path
+from mandategraph.graph import folder as folder_mod
+from mandategraph.graph.folder import (FAULT_ENV, FAULT_STAGES, MARKER, BusyError, aside_path, build_lock, lock_path,
+                                       mark_complete, staging_path)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "data" / "documents"
@@ -200,9 +202,8 @@ def test_a_second_build_or_an_add_into_a_folder_being_built_is_refused(refs, tmp
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         _wait_for_lock(out, first.pid, first)
-        t0 = time.monotonic()
         second = _cli("build", str(DOCUMENTS), "--out", str(out))
-        assert second.returncode == 1 and time.monotonic() - t0 < 60
+        assert second.returncode == 1
         assert second.stderr == (f"Error: {out}: the folder is being built or added to by pid {first.pid} "
                                  f"(lock {lock_path(out)}); wait for it to finish and run this again\n")
         add = _cli("add", str(DOCUMENTS / "wenzhou_2019_task_table.txt"), "--graph", str(out))
@@ -225,7 +226,8 @@ def test_a_build_into_a_folder_an_add_holds_is_refused(refs, tmp_path):
     before = _digests(out)
     with build_lock(out, shared=True):  # as an add holds it
         r = _cli("build", str(DOCUMENTS), "--out", str(out))
-    assert r.returncode == 1 and f"pid {os.getpid()}" in r.stderr and r.stderr.count("\n") == 1
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "being built or added to by another process (an add, a fold or a checkpoint)" in r.stderr
     assert _digests(out) == before and not staging_path(out).exists()
 
 
@@ -268,3 +270,126 @@ def test_a_folder_that_is_not_a_build_is_not_replaced(tmp_path):
     r = _cli("build", str(docs), "--out", str(tmp_path / "b"))
     assert r.returncode == 1 and "inside the build folder" in r.stderr
     assert (docs / OLD_DOCS[0].name).is_file()
+
+
+
+def test_a_folder_that_only_looks_like_a_build_is_not_replaced(tmp_path):
+    """A tables/ folder, or one of a build's file names, does not make a build (only the marker, or
+    summary.json + extract.jsonl + tables/nodes_Task.parquet); --force replaces it all the same."""
+    out = tmp_path / "mine"
+    (out / "tables").mkdir(parents=True)
+    (out / "notes.txt").write_text("mine")
+    (out / "tables" / "mydata.csv").write_text("a,b\n1,2\n")
+    (out / "summary.json").write_text("{}")
+    r = _cli("build", str(OLD_DOCS[0]), "--out", str(out))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "is not a build folder and not empty (notes.txt, summary.json, tables/)" in r.stderr
+    assert "--force" in r.stderr
+    assert (out / "notes.txt").read_text() == "mine" and (out / "tables" / "mydata.csv").is_file()
+    assert not staging_path(out).exists()
+    r = _cli("build", str(OLD_DOCS[0]), "--out", str(out), "--force")
+    assert r.returncode == 0, r.stderr
+    assert (out / MARKER).is_file() and not (out / "notes.txt").exists()
+
+
+def test_a_build_holding_files_no_command_writes_is_not_replaced_without_force(refs, tmp_path):
+    old, new = refs
+    out = tmp_path / "out"
+    shutil.copytree(old, out)
+    (out / MARKER).unlink()  # a build made before the marker is a build too
+    for name in ("rdf", "report", "answers", "sparql.oxigraph", "plots"):  # what mandategraph's commands write
+        (out / name).mkdir()
+        (out / name / "x").write_text("derived")
+    (out / "neo4j-push.checkpoint.json").write_text("{}")
+    (out / "budget.xlsx").write_text("mine")
+    (out / "tables" / "mydata.csv").write_text("a,b\n")
+    before = _digests(out)
+    r = _cli("build", str(DOCUMENTS), "--out", str(out))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr == (f"Error: {out}: holds what a build does not write, which replacing it would delete: "
+                        "budget.xlsx, tables/mydata.csv; move it out of the folder, or replace it with --force\n")
+    assert _digests(out) == before and not staging_path(out).exists()
+    (out / "budget.xlsx").unlink()
+    (out / "tables" / "mydata.csv").unlink()
+    r = _cli("build", str(DOCUMENTS), "--out", str(out))  # the derived outputs alone: replaced with the build
+    assert r.returncode == 0, r.stderr
+    assert _state(out, None, new) == "new"
+    (out / "budget.xlsx").write_text("mine")
+    r = _cli("build", str(DOCUMENTS), "--out", str(out), "--force")
+    assert r.returncode == 0, r.stderr
+    assert _state(out, None, new) == "new"
+
+
+def test_the_old_build_that_cannot_be_deleted_after_the_swap_is_a_warning(refs, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(refs[0], out)
+    rmtree = folder_mod._rmtree
+
+    def stuck(path):
+        if Path(path) == aside_path(out) and Path(path).exists():
+            raise PermissionError(13, "Permission denied", str(path))
+        rmtree(path)
+
+    monkeypatch.setattr(folder_mod, "_rmtree", stuck)
+    told = []
+    result = build([OLD_DOCS[0]], out, notice=told.append)
+    assert not result.errors and (out / MARKER).is_file() and aside_path(out).is_dir()
+    assert len(result.graph.nodes) and _answers(out) == 1
+    assert told == [f"warning: {out}: the new build is in place, but the old one could not be deleted ([Errno 13] "
+                    f"Permission denied: '{aside_path(out)}'); it was left as {aside_path(out)}, which the next "
+                    f"build into out deletes"]
+    monkeypatch.undo()
+    build(OLD_DOCS, out)  # the next build deletes it
+    assert not aside_path(out).exists() and _answers(out) == 2
+
+
+def test_the_marker_is_written_after_every_file_is_synced(tmp_path, monkeypatch):
+    out = tmp_path / "b"
+    (out / "tables").mkdir(parents=True)
+    (out / "summary.json").write_text("{}")
+    (out / "tables" / "nodes_Task.csv").write_text("id\n")
+    synced = []
+    fsync = os.fsync
+
+    def recording(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    mark_complete(out)
+    marker = synced.index(str(out / MARKER))
+    for path in (out / "summary.json", out / "tables" / "nodes_Task.csv", out / "tables", out):
+        assert str(path) in synced[:marker], (path, synced)
+    assert synced[-1] == str(out)  # and the folder after the marker
+
+
+def test_only_an_exclusive_holder_writes_its_pid_into_the_lock(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    lock_path(out).write_text("999999\n")  # a stale pid, left by a killed build
+    with build_lock(out, shared=True), build_lock(out, shared=True):  # two adds
+        assert lock_path(out).read_text() == ""
+        with pytest.raises(BusyError, match=r"by another process \(an add"):
+            with build_lock(out):
+                pass
+    with build_lock(out):
+        assert lock_path(out).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(BusyError, match=f"being built by pid {os.getpid()}"):
+            with build_lock(out, shared=True):
+                pass
+    assert lock_path(out).read_text() == ""  # released: no pid left to mislead
+
+
+def test_write_build_writes_under_the_lock(tmp_path):
+    from mandategraph.graph.build import build_graph, write_build
+    from mandategraph.loaders.extract import extract_file
+
+    ex = extract_file(str(OLD_DOCS[0]))
+    g = build_graph([ex])
+    out = tmp_path / "w"
+    with build_lock(out, shared=True):  # an add into it
+        with pytest.raises(BusyError):
+            write_build(g, [ex], [], out)
+    assert not (out / "summary.json").exists()
+    write_build(g, [ex], [], out)
+    assert (out / MARKER).is_file() and _answers(out) == 1

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from mandategraph.graph import incremental as inc
@@ -183,8 +184,8 @@ def test_command_draws_no_bar_when_stderr_is_not_a_terminal(tmp_path):
 
 
 def test_threshold():
-    assert rebuild_threshold(0) == rebuild_threshold(24) == inc.REBUILD_MIN_PLANS
-    assert rebuild_threshold(24_000) == int(24_000 * inc.REBUILD_SHARE)
+    assert rebuild_threshold(0) == rebuild_threshold(24) == rebuild_threshold(2_400) == 12
+    assert rebuild_threshold(2_401) == 13 and rebuild_threshold(24_000) == 120
 
 
 def test_large_batch_is_rebuilt_as_build_of_all_writes_it(corpus, tmp_path, monkeypatch):
@@ -198,7 +199,11 @@ def test_large_batch_is_rebuilt_as_build_of_all_writes_it(corpus, tmp_path, monk
     monkeypatch.setattr(inc, "REBUILD_MIN_PLANS", 5)
     events, told = [], []
     res = add_documents(held + [docs[1]], out, progress=events.append, notice=told.append)
-    assert res.rebuilt and len(res.added) == 6 and len(res.unchanged) == 1 and not res.errors
+    full_docs = pd.read_parquet(full / "tables" / "nodes_Document.parquet", columns=["id", "source"])
+    ids = dict(zip(full_docs["source"], full_docs["id"]))
+    assert res.rebuilt and not res.errors
+    assert sorted(res.added) == sorted(ids[d.name] for d in held)
+    assert res.unchanged == [ids[docs[1].name]]
     assert told == [f"adding 6 plans to a build of 18: rebuilding (faster from 5 plans)"] == [res.how]
     assert list(dict.fromkeys(e.stage for e in events)) == list(BUILD_STAGES)
     assert res.counts["nodes_Document"] == [18, 24]

@@ -465,6 +465,104 @@ def test_add_command(tmp_path):
     assert r.exit_code != 0
 
 
+# --------------------------------------------------------------------------- a batch rebuilt, beside other adds
+
+
+def _documents(out: Path) -> int:
+    return json.loads((out / "summary.json").read_text(encoding="utf-8"))["documents"]
+
+
+def test_a_rebuilding_add_leaves_a_running_add_alone(tmp_path):
+    """Another add between its journal and its commit: the rebuild must not undo it (recover) under it."""
+    from mandategraph.graph.folder import BusyError, build_lock
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = _build(seeds[:3], tmp_path / "g", index=False)
+    did, files, _ = _staged(out, seeds[3])
+    with build_lock(out, shared=True):  # the other add holds the folder, its journal written
+        inc._begin(out, did, files)
+        with pytest.raises(BusyError):
+            add_documents(seeds[3:], out, rebuild=True)
+        assert (out / inc.JOURNAL_NAME).is_file() and all(Path(t).is_file() for t, _ in files)
+    assert recover(out)  # its own recovery, later, finds it whole
+
+
+def test_an_add_that_commits_while_a_rebuild_plans_is_not_lost(tmp_path, monkeypatch):
+    """The plan is read under the lock the rebuild holds: an add cannot commit between the two."""
+    from mandategraph.graph.folder import BusyError
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = tmp_path / "g"
+    build(seeds[:2], out, BuildOptions(ladybug=False))
+    plan_of = inc._rebuild_plan
+    other = []
+
+    def racing(*args, **kw):  # another add, right after the rebuild read what to rebuild
+        plan = plan_of(*args, **kw)
+        try:
+            other.append(add_documents([seeds[4]], out, rebuild=False))
+        except BusyError:
+            other.append(None)
+        return plan
+
+    monkeypatch.setattr(inc, "_rebuild_plan", racing)
+    res = add_documents(seeds[2:4], out, rebuild=True)
+    assert res.rebuilt and len(res.added) == 2
+    if other[0] is not None:  # what an add said it added is in the graph
+        assert set(other[0].added) <= set(pd.read_parquet(out / "tables" / "nodes_Document.parquet")["id"])
+    assert other == [None] and _documents(out) == 4  # refused at once: the rebuild holds the folder
+
+
+def test_a_rebuild_that_cannot_read_an_old_document_again_adds_one_by_one(tmp_path, monkeypatch):
+    """A recorded document that fails to extract now (reader changed, file gone after the check):
+    the rebuilt graph would lack it, so nothing is replaced and the batch is added one by one."""
+    from mandategraph.errors import ReadError
+    from mandategraph.graph import build as build_mod
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = tmp_path / "g"
+    build(seeds[:3], out, BuildOptions(ladybug=False))
+    extract = build_mod.extract_file
+
+    def changed_reader(path, **kw):
+        if str(path) == str(seeds[0].resolve()):
+            raise ReadError(str(path), "the reader changed")
+        return extract(path, **kw)
+
+    monkeypatch.setattr(build_mod, "extract_file", changed_reader)
+    told = []
+    res = add_documents(seeds[3:], out, rebuild=True, notice=told.append)
+    assert not res.rebuilt and len(res.added) == 2 and not res.errors
+    assert told == ["adding 2 plans to a build of 3: rebuilding (as asked)",
+                    f"not rebuilding: {seeds[0].resolve()}, read by the build, failed to extract "
+                    f"({seeds[0].resolve()}: the reader changed); the folder was left as it was; adding one by one"]
+    assert _documents(out) == 5
+
+
+def test_a_rebuild_says_which_derived_outputs_it_removes_and_keeps_other_files(tmp_path):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    out = tmp_path / "g"
+    build(seeds[:3], out, BuildOptions(ladybug=False))
+    for name in ("rdf", "report", "answers"):  # as .ci/main writes them into the build folder
+        (out / name).mkdir()
+        (out / name / "x").write_text("derived", encoding="utf-8")
+    told = []
+    res = add_documents(seeds[3:], out, rebuild=True, notice=told.append)
+    assert res.rebuilt and len(res.added) == 2
+    assert told[-1] == ("the rebuild removed answers/, rdf/, report/ (written from the old build by other commands: "
+                        "run them again)")
+    assert not (out / "rdf").exists() and _documents(out) == 5
+    # A file no mandategraph command writes there: a rebuild would delete it, so the add goes one by one.
+    out = tmp_path / "h"
+    build(seeds[:3], out, BuildOptions(ladybug=False))
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    told = []
+    res = add_documents(seeds[3:], out, rebuild=True, notice=told.append)
+    assert not res.rebuilt and len(res.added) == 2 and (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert told == ["adding 2 plans to a build of 3: one by one, not rebuilding (as asked): the folder holds what "
+                    "a build does not write, which a rebuild would delete: notes.txt"]
+
+
 # --------------------------------------------------------------------------- the n-gram index
 
 
