@@ -48,7 +48,12 @@ def add(inputs, graph_dir, jurisdiction, year, exact_similar, fold, rebuild, qui
     A batch of at least 12 plans (or 0.5% of the build's, when more) is
     faster rebuilt: the folder is built again from the documents it records
     (inputs.json) and the new ones, and the add says so on stderr; when the
-    build's documents are gone or changed it says why and adds one by one.
+    build's documents are gone, changed or fail to extract, or the folder
+    holds a file no mandategraph command writes there, it says why and adds
+    one by one. A rebuild replaces the folder whole: what other commands
+    wrote into it (rdf/, report/, answers/, sparql.oxigraph/, plots/) is
+    removed, and named on stderr; run them again. An add one by one keeps
+    them (stale).
     Files left out of a folder, duplicates and what reading changed are
     named on stderr, and a progress bar per stage is drawn there when it is
     a terminal, unless -q.
