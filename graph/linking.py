@@ -257,7 +257,7 @@ def _continues_details(tasks: _Tasks, refs: list[TaskRef], index: dict[str, int]
     out.edges["DETAILS"] = _link_frame("DETAILS", tasks, index, [x for doc in sorted(details) for x in details[doc]])
     evidence: dict = {}
     continues = link_continues_all(by_jy, options.continues_threshold, relative=options.continues_relative,
-                                   level=options.continues_level, evidence=evidence)
+                                   level=options.continues_level, model=options.continues_model, evidence=evidence)
     statuses = []
     for jur in sorted(continues):
         # Status from CONTINUES alone: spreading it over DETAILS partners was measured

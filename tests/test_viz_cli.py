@@ -15,7 +15,7 @@ def test_viz_writes_a_page_and_reports_what_it_drew(seed_build, tmp_path):
     out = tmp_path / "wz.html"
     r = run("viz", "--graph", str(seed_build), "-j", "温州市", "--view", "continuity", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert r.stdout == f"{out}: continuity view, 96 nodes, 50 edges\n" and r.stderr == ""
+    assert r.stdout == f"{out}: continuity view, 96 nodes, 57 edges\n" and r.stderr == ""
     assert out.read_bytes().startswith(b"<!DOCTYPE html>")
 
 
