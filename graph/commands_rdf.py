@@ -138,6 +138,7 @@ def export_rdf_command(graph_dir, out, base, formats, graph_iri, download_url, l
 
 # `validate` as measured by bench/bench_validate.py (bench/README.md): above its default batch it checks batch by
 # batch, ~10,000 triples/s on one core, in ~1 GB plus ~21 bytes a triple for its index of types and documents.
+# Written out, not imported, so `--help` does not load rdflib (validate_batched.DEFAULT_BATCH; a test holds them equal).
 VALIDATE_BATCH = 200_000
 VALIDATE_TRIPLES_PER_S = 10_000
 
@@ -162,7 +163,7 @@ def _validate_hint(out, triples: int, formats) -> str:
 @click.option("--shapes", "extra", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="More SHACL shapes to run (e.g. DCAT-AP's); repeat for several.")
 @click.option("--warnings/--no-warnings", default=True, show_default=True, help="List warnings too.")
-@click.option("--batch-size", default=200_000, show_default=True, type=click.IntRange(min=0), metavar="TRIPLES",
+@click.option("--batch-size", default=VALIDATE_BATCH, show_default=True, type=click.IntRange(min=0), metavar="TRIPLES",
               help="Validate a bigger N-Triples/N-Quads export in batches of this many triples (the same report; "
                    "~0.5 GB per 200,000); 0 loads the whole graph at once.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1),

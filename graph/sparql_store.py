@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QueryError, ReadError, StoreError, UnknownNameError
+from .guard import sparql_literal, substitute_sparql
 from .rdf_vocab import DEFAULT_BASE
 from .tables import tables_of
 
@@ -59,49 +60,9 @@ _BOOL = "http://www.w3.org/2001/XMLSchema#boolean"
 
 # ---------------------------------------------------------------- parameters
 
-def sparql_literal(value: Any) -> str:
-    """A Python value as a SPARQL literal.
-
-    >>> sparql_literal('温州"市\\n'), sparql_literal(2022), sparql_literal(0.5)
-    ('"温州\\\\"市\\\\n"', '2022', '0.5')
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    s = str(value)
-    for a, b in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        s = s.replace(a, b)
-    return f'"{s}"'
-
-
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)(@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?")
-
-
-def substitute(text: str, params: dict[str, Any] | None) -> str:
-    """Replace ``$name`` with the literal of ``params[name]``; other ``$`` variables stay.
-
-    ``$name@zh`` gives a language-tagged literal, so a query can match a
-    ``@zh`` label by its index instead of comparing ``STR()`` of every label.
-
-    >>> substitute('FILTER (?j = $jurisdiction) LIMIT $limit', {"jurisdiction": "温州市", "limit": 5})
-    'FILTER (?j = "温州市") LIMIT 5'
-    >>> substitute('?t mg:jurisdictionName $jurisdiction@zh', {"jurisdiction": "温州市"})
-    '?t mg:jurisdictionName "温州市"@zh'
-    """
-    params = params or {}
-
-    def one(m: re.Match) -> str:
-        name, lang = m.group(1), m.group(2) or ""
-        if name not in params:
-            return m.group(0)
-        if lang and not isinstance(params[name], str):
-            return sparql_literal(params[name]) + lang  # not a string: leave the tag for the parser to reject
-        return sparql_literal(params[name]) + lang
-
-    return _PARAM.sub(one, text)
+# One reading of a query's text and its parameters (graph/guard.py): a $name in a string,
+# an IRI or a comment stays as written; a value goes in as an escaped literal.
+substitute = substitute_sparql
 
 
 def python_value(kind: str, value: str | None, datatype: str | None = None) -> Any:

@@ -282,5 +282,8 @@ def test_the_defaults_written_out_for_help_agree_with_the_library():
     from mandategraph.viz.aggregate import DEFAULT_MAX_NODES as max_nodes
     from mandategraph.viz.commands import DEFAULT_MAX_NODES
 
+    from mandategraph.graph.commands_rdf import VALIDATE_BATCH
+    from mandategraph.graph.validate_batched import DEFAULT_BATCH
+
     assert DEFAULTS == {k: getattr(BuildOptions(), k) for k in DEFAULTS}
-    assert (CHECKPOINT_WAL_BYTES, DEFAULT_MAX_NODES) == (wal, max_nodes)
+    assert (CHECKPOINT_WAL_BYTES, DEFAULT_MAX_NODES, VALIDATE_BATCH) == (wal, max_nodes, DEFAULT_BATCH)
