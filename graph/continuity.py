@@ -388,7 +388,7 @@ class Vectors:
             t = self.tfidf
             starts = range(0, len(a), chunk)
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                parts = pool.map(lambda s: _row_dots(t.indptr, t.indices, t.data, a[s:s + chunk], b[s:s + chunk],
+                parts = pool.map(lambda s: row_dots(t.indptr, t.indices, t.data, a[s:s + chunk], b[s:s + chunk],
                                                      t.shape[1]), starts)
                 for s, part in zip(starts, parts):
                     out[s:s + chunk] = part
@@ -406,7 +406,7 @@ class Vectors:
 
 
 @njit(cache=True, nogil=True)
-def _row_dots(indptr, indices, data, a, b, ncols):  # pragma: no cover  (compiled)
+def row_dots(indptr, indices, data, a, b, ncols):  # pragma: no cover  (compiled)
     """Dot products of CSR rows ``a[k]`` and ``b[k]``.
 
     Row ``a[k]`` is spread into a dense vector once for the run of pairs
@@ -725,13 +725,13 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
     relative = DEFAULTS.continues_relative if relative is None else relative
     level = DEFAULTS.continues_level if level is None else level
     measure = measure or DEFAULTS.continues_measure
-    pair_model = _continues_model(model)
+    pair_model = pair_model_of(model)
     if pair_model is not None:
         c = continues_candidates(tasks_by_year, threshold, level=level, measure=measure, by_source=by_source,
                                  ngrams=ngrams)
         if c is None:
             return []
-        return _model_links(c.evidence, c.tasks, c.i, c.j, c.text_sim, c.best_i, c.best_j, c.slot, pair_model,
+        return model_links(c.evidence, c.tasks, c.i, c.j, c.text_sim, c.best_i, c.best_j, c.slot, pair_model,
                             matching, evidence, c.level, relative)
     matching = matching or DEFAULTS.continues_matching
     years = sorted(y for y, ts in tasks_by_year.items() if ts)
@@ -754,11 +754,11 @@ def link_continues(tasks_by_year: Mapping[int, Sequence[TaskLike]], threshold: f
             links.extend(_dense_links(v, pos[y0], layer, bar, measure, matching, relative, s))
             if evidence is not None:
                 for l in links:
-                    evidence.setdefault((l.source, l.target), _text_evidence(l.score))
+                    evidence.setdefault((l.source, l.target), text_evidence(l.score))
     return links
 
 
-def _text_evidence(score: float):
+def text_evidence(score: float):
     from .continuity_model import PairEvidence
 
     return PairEvidence(score, 0.0, 0.0, 0.0, 0, 0, f"text {score:.2f}")
@@ -820,7 +820,7 @@ def continues_candidates(tasks_by_year: Mapping[int, Sequence[TaskLike]], thresh
     return Candidates(tasks, ev, *(np.concatenate(c) for c in cols))
 
 
-def _continues_model(model):
+def pair_model_of(model):
     """The pair model ``link_continues``' ``model`` argument names (None: text only)."""
     if model is False or model is None:
         return None
@@ -831,7 +831,7 @@ def _continues_model(model):
     return model
 
 
-def _model_links(ev, tasks: Sequence[TaskLike], i: np.ndarray, j: np.ndarray, s: np.ndarray, best_i: np.ndarray,
+def model_links(ev, tasks: Sequence[TaskLike], i: np.ndarray, j: np.ndarray, s: np.ndarray, best_i: np.ndarray,
                  best_j: np.ndarray, slot: np.ndarray, model, matching: Matching | None,
                  evidence: dict | None, level: np.ndarray | None = None, relative: float = 0.0) -> list[Link]:
     """Candidate pairs ``(i, j)`` (positions in ``tasks`` and rows of ``ev``) scored by ``model``,

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .continuity import DEFAULTS, Link, Matching, TaskLike, _continues_model, _count_matrix, _text_evidence, match
+from .continuity import DEFAULTS, Link, Matching, TaskLike, pair_model_of, _count_matrix, text_evidence, match
 
 __all__ = ["link_continues_all", "link_details_all"]
 
@@ -140,7 +140,7 @@ def link_continues_all(by_jurisdiction: Mapping[str, Mapping[int, Sequence[TaskL
     level = DEFAULTS.continues_level if level is None else level
     matching = matching or DEFAULTS.continues_matching
     ngrams = ngrams or DEFAULTS.continues_ngrams
-    pair_model = _continues_model(model)
+    pair_model = pair_model_of(model)
     names = [j for j in sorted(by_jurisdiction) if sum(1 for ts in by_jurisdiction[j].values() if ts) >= 2]
     sizes = [sum(len(ts) for ts in by_jurisdiction[j].values()) for j in names]
     out: dict[str, list[Link]] = {}
@@ -245,7 +245,7 @@ def _continues_batch(by_j, threshold, relative, level, matching, by_source, ngra
         link = Link(tasks[i[k]].id, tasks[j[k]].id, round(float(s[k]), 4))
         out[names[jur_a[j[k]]]].append(link)
         if evidence is not None:  # text only: the text similarity is all the evidence
-            evidence[(link.source, link.target)] = _text_evidence(link.score)
+            evidence[(link.source, link.target)] = text_evidence(link.score)
     return out
 
 
@@ -255,7 +255,7 @@ def _continues_model_batch(by_j, tasks, jur_a, step_a, layer_a, nl, nsteps, i, j
     gives them: the text similarity of every pair (``i``, ``j``, ``s``: all pairs of the batch's blocks)
     makes each pair's best-of-either-end evidence, the pairs over ``bar`` are scored, matched by the
     model's rule, and ordered by (jurisdiction, year pair, layer), then score."""
-    from .continuity import _model_links
+    from .continuity import model_links
     from .continuity_model import task_evidence
 
     n = len(tasks)
@@ -275,7 +275,7 @@ def _continues_model_batch(by_j, tasks, jur_a, step_a, layer_a, nl, nsteps, i, j
     # (jurisdiction, year pair, layer) blocks as the per-jurisdiction calls append them.
     block = (jur_a[j] * nsteps + step_a[j]) * nl + layer_a[j]
     slot = block * n + i
-    links = _model_links(ev, tasks, i, j, s, best_i[i * nl + layer_a[j]], best_j[j], slot, model, matching,
+    links = model_links(ev, tasks, i, j, s, best_i[i * nl + layer_a[j]], best_j[j], slot, model, matching,
                          evidence, plan, relative)
     jur_of = {t.id: k for k, t in zip(jur_a.tolist(), tasks)}
     for link in links:

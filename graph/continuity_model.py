@@ -92,10 +92,10 @@ def _phrase_scheme():
 
 @lru_cache(maxsize=1)
 def _phrase_pattern() -> tuple[re.Pattern, dict[str, int]]:
-    from .themes import _trie_regex
+    from .themes import trie_regex
 
     _, phrases = _phrase_scheme()
-    return _trie_regex(phrases), {p: k for k, p in enumerate(phrases)}
+    return trie_regex(phrases), {p: k for k, p in enumerate(phrases)}
 
 
 @dataclass
@@ -181,13 +181,13 @@ def task_evidence(texts: Sequence[str], units: Sequence[Sequence[str]] | None = 
 
 def _pair_dots(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``m[i[k]] . m[j[k]]`` for every k."""
-    from .continuity import _row_dots
+    from .continuity import row_dots
 
     if len(i) == 0:
         return np.empty(0)
     order = np.argsort(i, kind="stable")
     out = np.empty(len(i))
-    out[order] = _row_dots(m.indptr, m.indices, m.data.astype(np.float32), i[order], j[order], m.shape[1])
+    out[order] = row_dots(m.indptr, m.indices, m.data.astype(np.float32), i[order], j[order], m.shape[1])
     return out
 
 

@@ -85,10 +85,10 @@ def normalize(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _trie_regex(words: Iterable[str]) -> re.Pattern[str]:
+def trie_regex(words: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching any of ``words``, longest first at each position.
 
-    >>> _trie_regex(["建设项目", "工程建设项目审批", "工程"]).findall("工程建设项目审批和建设项目")
+    >>> trie_regex(["建设项目", "工程建设项目审批", "工程"]).findall("工程建设项目审批和建设项目")
     ['工程建设项目审批', '建设项目']
     """
     trie: dict = {}
@@ -129,7 +129,7 @@ class ThemeScheme:
             t: tuple((k, min(len(t), _MAX_LEN) / _MAX_LEN / len(keys)) for k in keys)
             for t, keys in owners.items()
         }
-        self._pattern = _trie_regex(owners) if owners else None
+        self._pattern = trie_regex(owners) if owners else None
 
     def assign(self, text: str, min_score: float = 0.0) -> list[ThemeHit]:
         """See :func:`assign_themes`."""
