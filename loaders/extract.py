@@ -204,14 +204,12 @@ def _cells_of(table: Table, roles: list[str]) -> list[Record]:
     """The rows of a table read by content, rebuilt from what each cell holds."""
     persons = _names_persons(table)
 
-    def kinds(cells, start, end, line):
-        return [(c, _cell_kind(c, persons), start, end, line) for c in cells]
-
     if table.encoding == "cells":
-        return assign_cells([x for r in table.rows for x in kinds(r.cells, r.start, r.end, r.line)], roles)
+        return assign_cells([(c, _cell_kind(c, persons), a, b, ln) for c, a, b, ln in table.cells], roles)
     out: list[Record] = []
     for r in table.rows:
-        out += assign_cells(kinds(r.cells, r.start, r.end, r.line), roles, rows_are_lines=True)
+        out += assign_cells([(c, _cell_kind(c, persons), r.start, r.end, r.line) for c in r.cells], roles,
+                            rows_are_lines=True)
     return out
 
 
@@ -228,9 +226,15 @@ def _cell_kind(cell: str, persons: bool) -> str:
     return kind
 
 
-def _outline_rank(cell: str) -> int:
+@lru_cache(maxsize=4096)  # section cells repeat down a table
+def _section_key(cell: str) -> tuple[int, str]:
+    """(outline rank, marker) of a section cell; (0, the cell) for a heading without a marker."""
     h = heading(compact(cell))
-    return h[0] if h else 0
+    return (h[0], h[1]) if h else (0, compact(cell))
+
+
+def _outline_rank(cell: str) -> int:
+    return _section_key(cell)[0]
 
 
 _SECTION_UNITS = re.compile(r"^(?:[一二三四五六七八九十]+[、.．])?(.+?(?:牵头|负责|配合)(?:落实|实施)?)的(?:\S{0,4})?任务")
@@ -253,6 +257,7 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
     section: list[str] = []
     tasks = []
     section_slot = _section_units(table.section) if not unit_cols else ""
+    persons = _names_persons(table)
     for rec in _cells_of(table, roles):
         # Section cells in the order of the outline (一、 before （一）), whichever column held them.
         heads = sorted([rec.cells[c] for c in group_cols if c in rec.cells] + rec.heads, key=_outline_rank)
@@ -265,9 +270,7 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
             heads += [t for t in texts if t is not keep and texts.index(t) < texts.index(keep)]
             texts = [keep]
         for h in heads:
-            hh = heading(compact(h))
-            key = hh[1] if hh else compact(h)
-            rank = hh[0] if hh else 0
+            rank, key = _section_key(h)
             section = [p for p in section if 0 < _rank_of(p) < rank] + [key] if rank else [key]
         raw_text = texts[0] if texts else (heads[-1] if heads and rec.cells.keys() & {c for c, _ in unit_cols} else "")
         if not raw_text and rec.number and heads:
@@ -284,7 +287,7 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
             section = section[:-1]
         cells = tuple((rec.cells[c], role) for c, role in unit_cols if c in rec.cells)
         lead, assist, evidence = _row_units(cells or (((section_slot, "lead"),) if section_slot else ()), aliases,
-                                            _names_persons(table))
+                                            persons)
         deadline = parse_deadline(rec.cells[deadline_col], meta.year) if deadline_col in rec.cells else None
         path = [*section, marker] if marker else [*section]
         tasks.append(Task(

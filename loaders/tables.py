@@ -53,7 +53,7 @@ def is_header_cell(cell: str) -> bool:
     return len(c) <= 16 and not c.startswith("各") and bool(_HEADER_SHAPE.match(c))
 
 
-@dataclass
+@dataclass(slots=True)  # a row per cell in one-cell-per-line tables: made by the thousand
 class Row:
     cells: list[str]
     start: int  # character offsets of the row in the document
@@ -70,6 +70,8 @@ class Table:
     start: int = 0
     end: int = 0
     section: str = ""  # the heading right above the table, which may name its units
+    # A ``cells`` table's cells in order, ``(text, start, end, line)``: its rows are rebuilt from them.
+    cells: list[tuple[str, int, int, int]] = field(default_factory=list)
 
 
 def split_pipe(line: str) -> list[str]:
@@ -280,7 +282,7 @@ _ACCEPTS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One row of a table rebuilt from its cells: the cells by column, and the
     row's number and section headings met on the way."""
@@ -314,6 +316,8 @@ def assign_cells(cells: list[tuple[str, str, int, int, int]], roles: list[str], 
     rec: Record | None = None
     p = 0
     text_cols = [c for c, r in enumerate(roles) if r == "text"]
+    accepts = [_ACCEPTS.get(r, ()) for r in roles]
+    ncol = len(roles)
 
     def new(start: int, line: int) -> Record:
         r = Record(start=start, end=start, line=line)
@@ -332,9 +336,13 @@ def assign_cells(cells: list[tuple[str, str, int, int, int]], roles: list[str], 
             continue
         if rec is None:
             rec, p = new(start, line), 0
-        q = next((c for c in range(p, len(roles)) if kind in _ACCEPTS.get(roles[c], ())
-                  # a clause naming units may also be a second text column's requirement (由拟稿科室负责提供…)
-                  or kind == "clause" and roles[c] == "text" and any(t in rec.cells for t in text_cols if t < c)), None)
+        q = None
+        for c in range(p, ncol):
+            if kind in accepts[c] or (
+                    # a clause naming units may also be a second text column's requirement (由拟稿科室负责提供…)
+                    kind == "clause" and roles[c] == "text" and any(t in rec.cells for t in text_cols if t < c)):
+                q = c
+                break
         if q is None and kind == "text" and text_cols:
             t = text_cols[0]
             held = rec.cells.get(t, "")
@@ -352,7 +360,7 @@ def assign_cells(cells: list[tuple[str, str, int, int, int]], roles: list[str], 
                 # one row per line: an extra cell joins the last column it could
                 continue
             rec, p = new(start, line), 0
-            q = next((c for c in range(len(roles)) if kind in _ACCEPTS.get(roles[c], ())), None)
+            q = next((c for c in range(ncol) if kind in accepts[c]), None)
             if q is None:
                 continue
         rec.cells[q] = cell

@@ -94,11 +94,16 @@ def unit_names(text: str) -> list[str]:
     >>> unit_names("市委宣传部(市新闻办)、 市发展改革委")
     ['市委宣传部(市新闻办)', '市发展改革委']
     """
+    return list(_unit_names(text))
+
+
+@lru_cache(maxsize=65536)  # the same unit lists recur row after row and plan after plan
+def _unit_names(text: str) -> tuple[str, ...]:
     if not _NESTING.search(text) and " " not in text and "各" not in text and not _CONJUNCTION.search(text):
-        # No bracket, line break, space or group head: every separator splits,
+        # No bracket, line break, space, group head or 和: every separator splits,
         # so a C split gives the same pieces as the scan below.
-        return [name for name in (p.strip(_PIECE_SPACE) for p in _SEPARATOR.split(text)) if name]
-    return [text[a:b] for a, b in _piece_spans(text)]
+        return tuple(name for name in (p.strip(_PIECE_SPACE) for p in _SEPARATOR.split(text)) if name)
+    return tuple(text[a:b] for a, b in _piece_spans(text))
 
 
 _PIECE_SPACE = " \t\n\u3000\xa0"
