@@ -38,6 +38,7 @@ import os
 import re
 import resource
 import statistics
+import shutil
 import subprocess
 import sys
 import threading
@@ -173,6 +174,9 @@ def stage_pipeline(corpus: Path, out: Path) -> dict:
     from mandategraph.graph.summary import EdgeFacts, Extracted
     from mandategraph.graph.tables import write_edge_tables
 
+    # The steps below write into `out` in place, as `build` writes into its staging folder: start
+    # from nothing, or an earlier run's files (an add's pending rows) would join this one's.
+    shutil.rmtree(out, ignore_errors=True)
     files = sorted(str(p) for p in (corpus / "documents").rglob("*.txt"))
     # The last jurisdiction's two last plans are held out and added later with `add`, one after the other.
     held = files[-2:]
