@@ -110,7 +110,7 @@ def peak_mb() -> float:
 def one(kind: str, size: int) -> dict:
     """One measurement, meant to run in its own process."""
     from mandategraph.graph.continuity import link_continues, link_similar
-    from mandategraph.graph.themes import assign_themes, load_scheme
+    from mandategraph.graph.themes import load_scheme
 
     by_j, origin = synthetic(size)
     n = sum(len(v) for v in by_j.values())
@@ -228,12 +228,10 @@ def generated_tasks(rewrite: float, jurisdictions: int, years: int, seed: int):
     """A corpus of bench/corpus.py as linkers see it, from its truth (no extraction): ``(by jurisdiction
     and year: TaskRefs), truth tasks by id, truth pairs, rewritten task ids)``."""
     import tempfile
-    from collections import defaultdict
 
     sys.path.insert(0, str(ROOT / "bench"))
     import corpus as C
 
-    from mandategraph.graph.continuity import TaskRef
 
     with tempfile.TemporaryDirectory() as tmp:
         C.generate(tmp, jurisdictions=jurisdictions, years=years, seed=seed, workers=1, rewrite=rewrite)
@@ -241,30 +239,9 @@ def generated_tasks(rewrite: float, jurisdictions: int, years: int, seed: int):
         docs = {d["document"]: d for d in C.read_jsonl(Path(tmp) / "truth" / "documents.jsonl")}
         pairs = list(C.read_jsonl(Path(tmp) / "truth" / "pairs.jsonl"))
         sims = set(C.template_pairs(tmp))
-    by_jy: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for t in tasks:
-        units = tuple(u["unit"] for u in t["lead"] + t["assist"])
-        section = f"{t['document']}|{t['source']}|{t['path'][0]}" if t["path"] else ""
-        by_jy[t["code"]][t["year"]].append(TaskRef(t["task"], t["text"], t["year"], t["code"], t["source"],
-                                                   units, section))
+    by_jy = C.task_refs(tasks)
     rewritten = {t["task"] for t in tasks if docs[t["document"]].get("rewritten")}
     return by_jy, {t["task"]: t for t in tasks}, pairs, sims, rewritten
-
-
-def _template_kin(truth: dict):
-    """bench/run.py's "possible" SIMILAR_TO pair: one provincial template, or half the seed sentences shared."""
-    import re
-
-    def kin(a, b):
-        ta, tb = truth.get(a), truth.get(b)
-        if not ta or not tb:
-            return False
-        fa, fb = re.split(r"[/#]", ta["template"])[0], re.split(r"[/#]", tb["template"])[0]
-        if fa and fa == fb:
-            return True
-        oa, ob = set(ta["origin"].split("+")) - {""}, set(tb["origin"].split("+")) - {""}
-        return bool(oa and ob and len(oa & ob) * 2 >= min(len(oa), len(ob)))
-    return kin
 
 
 def generated_scores(rewrite: float = 0.5, jurisdictions: int = 60, years: int = 3, seed: int = 0,
@@ -291,7 +268,7 @@ def generated_scores(rewrite: float = 0.5, jurisdictions: int = 60, years: int =
                                                              {x for x in cont if keep(x[1])}, fam).as_dict()
     by_j = {j: [t for ts in ys.values() for t in ts] for j, ys in by_jy.items()}
     sim_links = [(l.source, l.target) for l in link_similar(by_j)]
-    out["SIMILAR_TO"] = C.score_links(sim_links, sims, _template_kin(truth), directed=False).as_dict()
+    out["SIMILAR_TO"] = C.score_links(sim_links, sims, C.template_kin(truth), directed=False).as_dict()
     det = {(p["a"], p["b"]) for p in pairs if p["type"] == "DETAILS"}
     by_doc: dict[str, list] = {}
     for ts in by_j.values():
@@ -328,8 +305,8 @@ def similarity_distributions(rewrite: float = 0.5, jurisdictions: int = 60, year
         mine = [x for x in cont if x[0] in ids]
         rw.append(sims(tasks, [x for x in mine if x[1] in rewritten]))
         cp.append(sims(tasks, [x for x in mine if x[1] not in rewritten]))
-    rows = [("温州 2019→2022 sure hand pairs", hand), (f"generated, into rewritten plans", np.concatenate(rw)),
-            (f"generated, into copied plans", np.concatenate(cp))]
+    rows = [("温州 2019→2022 sure hand pairs", hand), ("generated, into rewritten plans", np.concatenate(rw)),
+            ("generated, into copied plans", np.concatenate(cp))]
     qs = (10, 25, 50, 75, 90)
     print(f"  {'text similarity of right pairs':36s} {'pairs':>6} " + " ".join(f"{'p%d' % q:>5}" for q in qs))
     for name, x in rows:

@@ -1372,6 +1372,37 @@ def truth_tasks(corpus: str | Path) -> dict[str, list[dict]]:
     return out
 
 
+def template_kin(truth: dict):
+    """The test of a "possible" SIMILAR_TO pair between truth tasks (``truth``: id → task): one
+    provincial template, or half of their seed sentences shared."""
+    def kin(a, b):
+        ta, tb = truth.get(a), truth.get(b)
+        if not ta or not tb:
+            return False
+        fa, fb = re.split(r"[/#]", ta["template"])[0], re.split(r"[/#]", tb["template"])[0]
+        if fa and fa == fb:
+            return True
+        oa, ob = set(ta["origin"].split("+")) - {""}, set(tb["origin"].split("+")) - {""}
+        return bool(oa and ob and len(oa & ob) * 2 >= min(len(oa), len(ob)))
+    return kin
+
+
+def task_refs(tasks) -> dict:
+    """Truth tasks as the linker's :class:`~mandategraph.graph.continuity.TaskRef`, by
+    jurisdiction code and year (units and section filled in, as a build gives them)."""
+    from collections import defaultdict
+
+    from mandategraph.graph.continuity import TaskRef
+
+    by_jy: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for t in tasks:
+        units = tuple(u["unit"] for u in t["lead"] + t["assist"])
+        section = f"{t['document']}|{t['source']}|{t['path'][0]}" if t["path"] else ""
+        by_jy[t["code"]][t["year"]].append(TaskRef(t["task"], t["text"], t["year"], t["code"], t["source"],
+                                                   units, section))
+    return by_jy
+
+
 def template_pairs(corpus: str | Path) -> Iterator[tuple[str, str]]:
     """Every SIMILAR_TO pair of the truth (two tasks of different jurisdictions copying one template task)."""
     for g in read_jsonl(Path(corpus) / "truth" / "templates.jsonl"):

@@ -274,16 +274,7 @@ def stage_score(corpus: Path, out: Path) -> dict:
     res["DETAILS"] = C.score_links(edges("DETAILS"), det, fam).as_dict()
     sims = set(C.template_pairs(corpus))
 
-    def tfam(a, b):
-        ta, tb = by_id.get(a), by_id.get(b)
-        if not ta or not tb:
-            return False
-        fa, fb = re.split(r"[/#]", ta["template"])[0], re.split(r"[/#]", tb["template"])[0]
-        if fa and fa == fb:
-            return True
-        oa, ob = set(ta["origin"].split("+")) - {""}, set(tb["origin"].split("+")) - {""}
-        return bool(oa and ob and len(oa & ob) * 2 >= min(len(oa), len(ob)))
-
+    tfam = C.template_kin(by_id)
     res["SIMILAR_TO"] = C.score_links(edges("SIMILAR_TO"), sims, tfam, directed=False).as_dict()
     # The same links kept only above higher scores: where precision and recall meet the targets.
     res["sweep"] = {}

@@ -24,7 +24,6 @@ import argparse
 import json
 import sys
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +49,7 @@ def generated_examples(rewrite: float, jurisdictions: int, years: int, seed: int
     """A generated corpus with realistic rewording, from its truth (no extraction)."""
     import corpus as C
 
-    from mandategraph.graph.continuity import TaskRef, continues_candidates
+    from mandategraph.graph.continuity import continues_candidates
 
     with tempfile.TemporaryDirectory() as tmp:
         C.generate(tmp, jurisdictions=jurisdictions, years=years, seed=seed, workers=1, rewrite=rewrite)
@@ -58,12 +57,7 @@ def generated_examples(rewrite: float, jurisdictions: int, years: int, seed: int
         pairs = {(p["a"], p["b"]) for p in C.read_jsonl(Path(tmp) / "truth" / "pairs.jsonl")
                  if p["type"] == "CONTINUES"}
     family = {t["task"]: t["family"] for t in tasks}
-    by_jy: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for t in tasks:
-        units = tuple(u["unit"] for u in t["lead"] + t["assist"])
-        section = f"{t['document']}|{t['source']}|{t['path'][0]}" if t["path"] else ""
-        by_jy[t["code"]][t["year"]].append(TaskRef(t["task"], t["text"], t["year"], t["code"], t["source"],
-                                                   units, section))
+    by_jy = C.task_refs(tasks)
     out = []
     for years_ in by_jy.values():
         c = continues_candidates(years_)

@@ -215,21 +215,11 @@ def sync_tree(folder: str | Path) -> None:
     for root, dirs, files in os.walk(folder):
         for name in files:
             path = os.path.join(root, name)
-            if os.path.islink(path):
-                continue
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            if not os.path.islink(path):
+                _fsync(path)
         for name in dirs:
-            _fsync_dir(Path(root) / name)
-    _fsync_dir(folder)
+            _fsync(Path(root) / name)
+    _fsync(folder)
 
 
 def mark_complete(out: str | Path) -> Path:
@@ -241,7 +231,7 @@ def mark_complete(out: str | Path) -> Path:
         fh.write(_MARKER_TEXT)
         fh.flush()
         os.fsync(fh.fileno())
-    _fsync_dir(Path(out))
+    _fsync(Path(out))
     return path
 
 
@@ -299,9 +289,10 @@ def _rmtree(path: Path) -> None:
         path.unlink()
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync(path: str | Path) -> None:
+    """fsync a file or a folder, as far as the file system lets it (best effort)."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:
@@ -321,11 +312,11 @@ def recover_swap(out: str | Path) -> bool:
         return False
     if (stage / MARKER).is_file():
         os.rename(stage, out)
-        _fsync_dir(out.parent)
+        _fsync(out.parent)
         _rmtree(old)
     else:
         os.rename(old, out)
-        _fsync_dir(out.parent)
+        _fsync(out.parent)
     return True
 
 
@@ -383,7 +374,7 @@ def swap_in(stage: Path, out: str | Path, notice: Callable[[str], None] | None =
         os.rename(out, old)
         fault_point("aside")
     os.rename(stage, out)
-    _fsync_dir(out.parent)
+    _fsync(out.parent)
     fault_point("swapped")
     try:
         _rmtree(old)
