@@ -1148,6 +1148,19 @@ def _cell_slot(w: _Writer, units: Units) -> tuple[str, list[dict], list[dict]]:
     return L, [ref(u) for u in units.lead], []
 
 
+def _table_row(w: _Writer, it, c: int, cl, year: int, number: str) -> tuple[str, str, str]:
+    """A clause as a table row of the real-plan layouts: its task text, unit cell and deadline
+    cell, its truth recorded (``number``: the row's 序号, "" when the table has none)."""
+    units = cl.units or Units(["@" + w.j.groups()[1][1:]], [], "a")
+    cell, lead, assist = _cell_slot(w, units)
+    body = "".join(w.text(x) for x in cl.sentences)
+    raw, normalized = _deadline(cl.deadline, year)
+    w.add(source="table", path=[number] if number else [], marker=number, text=body, lead=lead, assist=assist,
+          deadline={"raw": raw, "normalized": normalized}, lineage=cl.lineage, family=it.item_id,
+          template=it.template and f"{it.template}/{c}", origin=cl.origin)
+    return body, cell, raw
+
+
 def render_cells(w: _Writer) -> None:
     """A task table saved from a web page: one cell per line closed by `` |``, a lone ``|`` between rows, no 序号."""
     p, Y, J = w.plan, w.plan.year, w.J
@@ -1162,14 +1175,8 @@ def render_cells(w: _Writer) -> None:
         for it in items:
             title = w.text(it.title).rstrip("。")
             for c, cl in enumerate(it.clauses):
-                units = cl.units or Units(["@" + w.j.groups()[1][1:]], [], "a")
-                cell, lead, assist = _cell_slot(w, units)
-                body = "".join(w.text(x) for x in cl.sentences)
-                raw, normalized = _deadline(cl.deadline, Y)
+                body, cell, raw = _table_row(w, it, c, cl, Y, "")
                 L += [f"{title} |", f"{body} |", f"{cell} |", f"{raw} |", "|"]
-                w.add(source="table", path=[], marker="", text=body, lead=lead, assist=assist,
-                      deadline={"raw": raw, "normalized": normalized}, lineage=cl.lineage, family=it.item_id,
-                      template=it.template and f"{it.template}/{c}", origin=cl.origin)
     L += ["", f"{J}人民政府办公室 {Y}年7月1日印发"]
 
 
@@ -1189,17 +1196,11 @@ def render_pipes(w: _Writer) -> None:
         for it in items:
             for c, cl in enumerate(it.clauses):
                 r += 1
-                units = cl.units or Units(["@" + w.j.groups()[1][1:]], [], "a")
-                cell, lead, assist = _cell_slot(w, units)
-                body = "".join(w.text(x) for x in cl.sentences)
-                raw, normalized = _deadline(cl.deadline, Y)
+                body, cell, raw = _table_row(w, it, c, cl, Y, str(r) if numbered else "")
                 cat = w.text(heading)
                 num = f"{r} | " if numbered else ""
                 L.append(f"{num}{cat} | {body} | {cell} | {raw} |" if first else f"{num}{body} | {cell} | {raw} |")
                 first = False
-                w.add(source="table", path=[str(r)] if numbered else [], marker=str(r) if numbered else "", text=body,
-                      lead=lead, assist=assist, deadline={"raw": raw, "normalized": normalized}, lineage=cl.lineage,
-                      family=it.item_id, template=it.template and f"{it.template}/{c}", origin=cl.origin)
     L += ["", f"{J}人民政府办公室"]
 
 
