@@ -52,8 +52,7 @@ class _Region:
         return self.offsets[k] + (pos - self.starts[k])
 
 
-_OPENERS = {"(": ")", "（": "）", "〔": "〕", "[": "]", "【": "】"}
-_CLOSERS = frozenset(")）〕]】")
+_OPENERS = frozenset("(（〔[【")
 _BRACKET_MARKS = re.compile(r"[(（〔\[【)）〕\]】]")
 
 
@@ -216,12 +215,14 @@ def _cells_of(table: Table, roles: list[str]) -> list[Record]:
 @lru_cache(maxsize=65536)
 def _cell_kind(cell: str, persons: bool) -> str:
     # Merged cells repeat down a table and unit cells across plans.
+    readings = []
+
     def is_units(c: str) -> bool:
-        r = read_slot(c, LEAD, None, persons)
-        return bool(r.lead or r.assist) and r.understood
+        readings.append(read_slot(c, LEAD, None, persons))
+        return bool(readings[-1].lead or readings[-1].assist) and readings[-1].understood
 
     kind = cell_kind(cell, is_units, looks_like_deadline)
-    if kind == "units" and read_slot(cell, LEAD, None, persons).trailing > 5:
+    if kind == "units" and readings[-1].trailing > 5:
         return "clause"  # units with what they are to do: a unit cell, or a requirement naming who
     return kind
 
@@ -253,6 +254,7 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
     text_cols = [c for c, r in enumerate(roles) if r == "text"]
     group_cols = [c for c, r in enumerate(roles) if r == "group"]
     unit_cols = [(c, r) for c, r in enumerate(roles) if r in ("lead", "assist")]
+    unit_col_set = {c for c, _ in unit_cols}
     deadline_col = roles.index("deadline") if "deadline" in roles else None
     section: list[str] = []
     tasks = []
@@ -272,7 +274,7 @@ def _record_tasks(table: Table, roles: list[str], meta: DocumentMeta, aliases) -
         for h in heads:
             rank, key = _section_key(h)
             section = [p for p in section if 0 < _rank_of(p) < rank] + [key] if rank else [key]
-        raw_text = texts[0] if texts else (heads[-1] if heads and rec.cells.keys() & {c for c, _ in unit_cols} else "")
+        raw_text = texts[0] if texts else (heads[-1] if heads and rec.cells.keys() & unit_col_set else "")
         if not raw_text and rec.number and heads:
             raw_text = heads[-1]
         if not compact(raw_text):

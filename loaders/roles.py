@@ -28,7 +28,7 @@ from typing import Mapping
 
 from .deadlines import looks_like_deadline
 from .model import UnitRef
-from .units import clean_unit, iter_units, looks_like_unit
+from .units import CLOSE_BRACKETS, OPEN_BRACKETS, clean_unit, iter_units, looks_like_unit
 
 __all__ = ["parse_slot", "read_slot", "SlotReading", "is_responsibility_slot", "LEAD", "ASSIST",
            "UNIT_LABEL", "DEADLINE_LABEL"]
@@ -59,7 +59,6 @@ _COMMA_RULE = re.compile(r"逗号前(?:的)?(?:为|是)牵头单位")
 _AS_LABEL = re.compile(rf"^(?:.*?(?:均需|均由|需|由))?(.+?)(?:均|都)?(?:作为|为|是)({UNIT_LABEL})$")
 _SPACED_LABEL = re.compile(rf"[ \t\u3000]+(?=(?:{UNIT_LABEL}|{DEADLINE_LABEL}|{_BARE_ROLE_LABEL})\s*[:：])")
 _BRACKETED = re.compile(r"[(（〔\[【][^()（）〔〕\[\]【】]*[)）〕\]】]")
-_OPEN, _CLOSE = "(（〈<《【[〔", ")）〉>》】]〕"
 _LEADING_NOISE = re.compile(r"^(?:由|请|另|并|及|和|其中|各项工作)")
 
 
@@ -89,9 +88,9 @@ def _segments(content: str) -> list[tuple[str, str]]:
     (brackets protect the separators inside a unit's own name)."""
     out, depth, start = [], 0, 0
     for i, ch in enumerate(content):
-        if ch in _OPEN:
+        if ch in OPEN_BRACKETS:
             depth += 1
-        elif ch in _CLOSE:
+        elif ch in CLOSE_BRACKETS:
             depth = max(0, depth - 1)
         elif depth == 0 and ch in "；;。，,":
             out.append((content[start:i], ch))

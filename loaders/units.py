@@ -26,15 +26,18 @@ __all__ = [
     "load_aliases",
     "make_unit",
     "UnitPiece",
+    "OPEN_BRACKETS",
+    "CLOSE_BRACKETS",
 ]
 
-_OPEN = "(（〈<《【[〔"
-_CLOSE = ")）〉>》】]〕"
+# The brackets a unit's own name or a slot may hold (the slot grammar in roles.py uses the same).
+OPEN_BRACKETS = "(（〈<《【[〔"
+CLOSE_BRACKETS = ")）〉>》】]〕"
 _SEPARATORS = "、，,；;"
 # The only characters split_units acts on: the scan jumps from one to the next
 # instead of looking at every character of a long unit list in Python.
-_SPLIT_MARKS = re.compile("[" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "\n]")
-_NESTING = re.compile("[" + re.escape(_OPEN + _CLOSE) + "\n]")
+_SPLIT_MARKS = re.compile("[" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS + _SEPARATORS) + "\n]")
+_NESTING = re.compile("[" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS) + "\n]")
 _SEPARATOR = re.compile("[" + re.escape(_SEPARATORS) + "]")
 
 # Unit-like endings: what a government unit's name ends with.
@@ -124,9 +127,9 @@ def _piece_spans(text: str) -> list[tuple[int, int]]:
     for m in _SPLIT_MARKS.finditer(text):
         i = m.start()
         ch = text[i]
-        if ch in _OPEN:
+        if ch in OPEN_BRACKETS:
             depth += 1
-        elif ch in _CLOSE:
+        elif ch in CLOSE_BRACKETS:
             depth = max(0, depth - 1)
         elif depth == 0 and ch in _SEPARATORS:
             flush(i)
@@ -198,7 +201,7 @@ def _split_spaced(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
         for m in cuts:
             left, right = clean_unit(piece[start:m.start()]), clean_unit(piece[m.end():])
             nxt = piece[m.end():m.end() + 1]
-            if left and looks_like_unit(left) and nxt not in _OPEN and right and not right.startswith(tuple(_CLOSE)):
+            if left and looks_like_unit(left) and nxt not in OPEN_BRACKETS and right and not right.startswith(tuple(CLOSE_BRACKETS)):
                 # the rest must also begin a unit: its first whole name looks like one
                 first = clean_unit(re.split(r"[ \u3000]+", piece[m.end():])[0])
                 if looks_like_unit(first) or looks_like_unit(right):
